@@ -1,0 +1,6 @@
+package profile
+
+import "errors"
+
+// ErrInvalid marks a profile that cannot be loaded.
+var ErrInvalid = errors.New("invalid profile")
