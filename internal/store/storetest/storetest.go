@@ -1,0 +1,206 @@
+// Package storetest is the one conformance suite every store backend passes:
+// Run(t, newStore) exercises each behaviour the hub relies on. A feature that
+// touches storage adds its cases here, never to one backend's tests.
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/ywtg/hub/internal/model"
+	"github.com/ywtg/hub/internal/store"
+)
+
+// Store is everything the hub asks of a backend.
+type Store interface {
+	CreateDevice(ctx context.Context, d store.DeviceRecord) error
+	SetDeviceSecret(ctx context.Context, id, hash string) error
+	GetDevice(ctx context.Context, id string) (store.DeviceRecord, error)
+	ListDevices(ctx context.Context) ([]store.DeviceRecord, error)
+	WriteBatch(ctx context.Context, b store.Batch) (store.BatchResult, error)
+	LatestReadings(ctx context.Context) (map[string]model.Reading, error)
+	ListReadings(ctx context.Context, f store.ReadingFilter) ([]model.Reading, error)
+	CountReadings(ctx context.Context) (int64, error)
+	ListStatuses(ctx context.Context) ([]model.Status, error)
+	InsertAlarm(ctx context.Context, a *model.Alarm) error
+	UpdateAlarm(ctx context.Context, a *model.Alarm) error
+	GetAlarm(ctx context.Context, id int64) (model.Alarm, error)
+	ListAlarms(ctx context.Context, f store.AlarmFilter) ([]model.Alarm, error)
+	ListDeadLetters(ctx context.Context, f store.DeadLetterFilter) ([]model.DeadLetter, error)
+}
+
+// Run runs every case against fresh stores from newStore.
+func Run(t *testing.T, newStore func(t *testing.T) Store) {
+	for _, tc := range []struct {
+		desc string
+		fn   func(t *testing.T, s Store)
+	}{
+		{"devices create get list", testDevices},
+		{"batch dedupes readings and events", testBatchDedupe},
+		{"latest reading per device", testLatest},
+		{"status keeps newest", testStatus},
+		{"one active alarm per source and type", testAlarmUnique},
+		{"alarm optimistic lock", testAlarmConflict},
+		{"dead letters filter and page", testDeadLetters},
+	} {
+		t.Run(tc.desc, func(t *testing.T) { tc.fn(t, newStore(t)) })
+	}
+}
+
+var t0 = time.Date(2026, 7, 21, 0, 0, 0, 0, time.UTC)
+
+func device(id string) store.DeviceRecord {
+	return store.DeviceRecord{Device: model.Device{ID: id, Kind: "hydrology", Name: "站" + id, Lon: 101.1, Lat: 42.1,
+		RegionCode: "152923", RegionName: "额济纳旗", CreatedAt: t0,
+		RuleOverrides: map[string]model.RuleOverride{"water_level_warning": {Value: 920.5, Clear: 920.3}}},
+		SecretHash: "h-" + id}
+}
+
+func testDevices(t *testing.T, s Store) {
+	ctx := context.Background()
+	require.NoError(t, s.CreateDevice(ctx, device("b")))
+	require.NoError(t, s.CreateDevice(ctx, device("a")))
+	require.ErrorIs(t, s.CreateDevice(ctx, device("a")), store.ErrExists)
+	got, err := s.GetDevice(ctx, "a")
+	require.NoError(t, err)
+	require.Equal(t, device("a"), got)
+	_, err = s.GetDevice(ctx, "zz")
+	require.ErrorIs(t, err, store.ErrNotFound)
+	require.NoError(t, s.SetDeviceSecret(ctx, "a", "new"))
+	got, _ = s.GetDevice(ctx, "a")
+	require.Equal(t, "new", got.SecretHash)
+	require.ErrorIs(t, s.SetDeviceSecret(ctx, "zz", "x"), store.ErrNotFound)
+	all, err := s.ListDevices(ctx)
+	require.NoError(t, err)
+	require.Len(t, all, 2)
+	require.Equal(t, "a", all[0].ID)
+}
+
+func reading(dev string, at time.Duration, seq int64, v float64) model.Reading {
+	return model.Reading{DeviceID: dev, TS: t0.Add(at), Seq: seq, Values: map[string]float64{"water_level_m": v},
+		Flags: map[string]string{"water_level_m": "N"}}
+}
+
+func testBatchDedupe(t *testing.T, s Store) {
+	ctx := context.Background()
+	ev := model.Event{DeviceID: "a", TS: t0, Type: "smoke", Fields: map[string]any{"confidence": 0.9}}
+	res, err := s.WriteBatch(ctx, store.Batch{
+		Readings: []model.Reading{reading("a", 0, 1, 1), reading("a", time.Second, 2, 2), reading("a", 0, 1, 1)},
+		Events:   []model.Event{ev},
+	})
+	require.NoError(t, err)
+	require.Equal(t, []bool{true, true, false}, res.Inserted)
+	require.Equal(t, []bool{true}, res.EventNew)
+	res, err = s.WriteBatch(ctx, store.Batch{Readings: []model.Reading{reading("a", 0, 1, 1), reading("a", 0, 2, 1)}, Events: []model.Event{ev}})
+	require.NoError(t, err)
+	require.Equal(t, []bool{false, true}, res.Inserted, "same ts with another seq is a new reading")
+	require.Equal(t, []bool{false}, res.EventNew)
+	n, err := s.CountReadings(ctx)
+	require.NoError(t, err)
+	require.EqualValues(t, 3, n)
+	rs, err := s.ListReadings(ctx, store.ReadingFilter{DeviceID: "a"})
+	require.NoError(t, err)
+	require.Len(t, rs, 3)
+	require.Equal(t, reading("a", time.Second, 2, 2), rs[0])
+}
+
+func testLatest(t *testing.T, s Store) {
+	ctx := context.Background()
+	require.NoError(t, s.CreateDevice(ctx, device("a")))
+	require.NoError(t, s.CreateDevice(ctx, device("b")))
+	_, err := s.WriteBatch(ctx, store.Batch{Readings: []model.Reading{
+		reading("a", 2*time.Second, 5, 3), reading("a", time.Second, 9, 2), reading("b", 0, 1, 7)}})
+	require.NoError(t, err)
+	latest, err := s.LatestReadings(ctx)
+	require.NoError(t, err)
+	require.Len(t, latest, 2)
+	require.Equal(t, 3.0, latest["a"].Values["water_level_m"], "newest by timestamp, not by arrival or seq")
+	require.Equal(t, 7.0, latest["b"].Values["water_level_m"])
+}
+
+func testStatus(t *testing.T, s Store) {
+	ctx := context.Background()
+	bat := 80.0
+	_, err := s.WriteBatch(ctx, store.Batch{Statuses: []model.Status{
+		{DeviceID: "a", State: model.StateOnline, TS: t0.Add(time.Minute), FW: "1.2", BatteryPct: &bat}}})
+	require.NoError(t, err)
+	_, err = s.WriteBatch(ctx, store.Batch{Statuses: []model.Status{{DeviceID: "a", State: model.StateOffline, TS: t0}}})
+	require.NoError(t, err)
+	sts, err := s.ListStatuses(ctx)
+	require.NoError(t, err)
+	require.Len(t, sts, 1)
+	require.Equal(t, model.StateOnline, sts[0].State, "an older status must not overwrite a newer one")
+	require.Equal(t, "1.2", sts[0].FW)
+	require.Equal(t, 80.0, *sts[0].BatteryPct)
+}
+
+func alarm(src string) *model.Alarm {
+	return &model.Alarm{Source: src, Type: "water_level_over_warning", Label: "超警戒水位", Severity: model.SeverityMajor,
+		Status: model.AlarmActive, Count: 1, FirstSeen: t0, LastSeen: t0, Metric: "water_level_m", Value: 921,
+		Threshold: 920.5, RegionCode: "152923", Lon: 101.1, Lat: 42.1, Kind: "hydrology"}
+}
+
+func testAlarmUnique(t *testing.T, s Store) {
+	ctx := context.Background()
+	a := alarm("a")
+	require.NoError(t, s.InsertAlarm(ctx, a))
+	require.NotZero(t, a.ID)
+	require.ErrorIs(t, s.InsertAlarm(ctx, alarm("a")), store.ErrExists)
+	require.NoError(t, s.InsertAlarm(ctx, alarm("b")))
+	a.Status, a.ClearedAt = model.AlarmCleared, t0.Add(time.Minute)
+	require.NoError(t, s.UpdateAlarm(ctx, a))
+	again := alarm("a")
+	require.NoError(t, s.InsertAlarm(ctx, again), "a cleared alarm frees the slot")
+	active, err := s.ListAlarms(ctx, store.AlarmFilter{Status: model.AlarmActive})
+	require.NoError(t, err)
+	require.Len(t, active, 2)
+	mine, err := s.ListAlarms(ctx, store.AlarmFilter{Source: "a"})
+	require.NoError(t, err)
+	require.Len(t, mine, 2)
+	got, err := s.GetAlarm(ctx, a.ID)
+	require.NoError(t, err)
+	require.Equal(t, *a, got)
+	_, err = s.GetAlarm(ctx, 9999)
+	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
+func testAlarmConflict(t *testing.T, s Store) {
+	ctx := context.Background()
+	a := alarm("a")
+	require.NoError(t, s.InsertAlarm(ctx, a))
+	stale := *a
+	a.Count, a.LastSeen = 2, t0.Add(time.Second)
+	require.NoError(t, s.UpdateAlarm(ctx, a))
+	stale.Acked, stale.AckedBy = true, "值班员"
+	require.ErrorIs(t, s.UpdateAlarm(ctx, &stale), store.ErrConflict)
+	missing := alarm("zz")
+	missing.ID, missing.Version = 9999, 1
+	require.ErrorIs(t, s.UpdateAlarm(ctx, missing), store.ErrNotFound)
+}
+
+func testDeadLetters(t *testing.T, s Store) {
+	ctx := context.Background()
+	var ds []model.DeadLetter
+	for i := range 5 {
+		reason := model.ReasonMalformed
+		if i%2 == 1 {
+			reason = model.ReasonOutOfRange
+		}
+		ds = append(ds, model.DeadLetter{TS: t0, DeviceID: "a", Topic: "devices/a/telemetry", Reason: reason, Payload: "{"})
+	}
+	_, err := s.WriteBatch(ctx, store.Batch{DeadLetters: ds})
+	require.NoError(t, err)
+	all, err := s.ListDeadLetters(ctx, store.DeadLetterFilter{})
+	require.NoError(t, err)
+	require.Len(t, all, 5)
+	require.Greater(t, all[0].ID, all[1].ID)
+	oor, err := s.ListDeadLetters(ctx, store.DeadLetterFilter{Reason: model.ReasonOutOfRange})
+	require.NoError(t, err)
+	require.Len(t, oor, 2)
+	page, err := s.ListDeadLetters(ctx, store.DeadLetterFilter{BeforeID: all[1].ID, Limit: 2})
+	require.NoError(t, err)
+	require.Len(t, page, 2)
+	require.Equal(t, all[2].ID, page[0].ID)
+}
