@@ -3,7 +3,10 @@
 // helpers and must not import any other internal package.
 package model
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Device is a registered field device. Its secret is never held here; the
 // store keeps only its hash.
@@ -162,3 +165,23 @@ const (
 	ReasonTooLarge        = "payload_too_large"
 	ReasonStoreFailed     = "store_failed"
 )
+
+// Rejection is why a message (or one sample of it) was refused. Decoders and
+// validators return it; the ingest edge turns it into a dead letter and a
+// counter. Reason is one of the Reason… ids.
+type Rejection struct {
+	Reason string
+	Detail string
+}
+
+func (r *Rejection) Error() string {
+	if r.Detail == "" {
+		return r.Reason
+	}
+	return r.Reason + ": " + r.Detail
+}
+
+// Reject builds a *Rejection with a formatted detail.
+func Reject(reason, format string, args ...any) *Rejection {
+	return &Rejection{Reason: reason, Detail: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,221 @@
+// Package ingest turns what devices send into durable readings, events and
+// statuses. It owns the device contract's edge: topic parsing, validation
+// against the device's profile, dedupe, dead letters with reasons, and the
+// group-committed writes that let a message be acknowledged only once it is
+// stored. Protocol decoders live in subpackages (jsonmqtt; later hj212,
+// sl651); the embedded broker's hooks are in hooks.go. It knows nothing of
+// alarms: newly stored data goes to a Sink.
+package ingest
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ywtg/hub/internal/ingest/jsonmqtt"
+	"github.com/ywtg/hub/internal/model"
+	"github.com/ywtg/hub/internal/profile"
+)
+
+// Devices looks up a registered device by id.
+type Devices interface {
+	Lookup(ctx context.Context, id string) (model.Device, error)
+}
+
+// Options configures a Pipeline.
+type Options struct {
+	Profiles   profile.Set
+	Devices    Devices
+	Store      Writer
+	Sink       Sink
+	Logger     *slog.Logger
+	MaxBatch   int           // rows per commit; default 2000
+	MaxFuture  time.Duration // how far ahead of the hub clock a ts may be; default 5 min
+	MaxPayload int           // bytes; default 256 KiB
+	Now        func() time.Time
+}
+
+// Pipeline validates and stores device messages.
+type Pipeline struct {
+	opts   Options
+	w      *groupWriter
+	counts Counters
+}
+
+// New starts a pipeline; Close stops it.
+func New(opts Options) *Pipeline {
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 2000
+	}
+	if opts.MaxFuture <= 0 {
+		opts.MaxFuture = 5 * time.Minute
+	}
+	if opts.MaxPayload <= 0 {
+		opts.MaxPayload = 256 << 10
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	p := &Pipeline{opts: opts}
+	p.w = newGroupWriter(opts.Store, opts.Sink, opts.Logger, &p.counts, opts.MaxBatch)
+	return p
+}
+
+// Counters exposes the pipeline's counters.
+func (p *Pipeline) Counters() *Counters { return &p.counts }
+
+// Close writes everything queued, then stops.
+func (p *Pipeline) Close() { p.w.close() }
+
+// Handle processes one message published by the authenticated device
+// deviceID on topic. It returns nil once the message is durable — stored, or
+// stored as a dead letter — and an error only when nothing could be stored, in
+// which case the message must not be acknowledged.
+func (p *Pipeline) Handle(ctx context.Context, deviceID, topic string, payload []byte) error {
+	b := p.decode(ctx, deviceID, topic, payload)
+	if err := p.w.submit(ctx, b); err != nil {
+		return errors.Join(ErrStore, err)
+	}
+	return nil
+}
+
+// Refuse records a message refused before it reached the pipeline (ACL,
+// authentication) as a dead letter.
+func (p *Pipeline) Refuse(ctx context.Context, deviceID, topic, reason, detail string, payload []byte) error {
+	dl := p.deadLetter(deviceID, topic, &model.Rejection{Reason: reason, Detail: detail}, payload)
+	return p.w.submit(ctx, storeBatchDL(dl))
+}
+
+// Offline records that a device went offline without saying so (it
+// disconnected without a will).
+func (p *Pipeline) Offline(ctx context.Context, deviceID string) error {
+	if _, err := p.opts.Devices.Lookup(ctx, deviceID); err != nil {
+		return nil // never admitted: nothing to mark
+	}
+	st := model.Status{DeviceID: deviceID, State: model.StateOffline, TS: p.opts.Now().UTC()}
+	return p.w.submit(ctx, storeBatchStatus(st))
+}
+
+// Topic kinds under devices/{id}/.
+const (
+	TopicTelemetry = "telemetry"
+	TopicEvents    = "events"
+	TopicStatus    = "status"
+	TopicCmdAck    = "commands/ack"
+)
+
+// ParseTopic splits devices/{id}/{kind}; ok is false for anything else.
+func ParseTopic(topic string) (id, kind string, ok bool) {
+	rest, found := strings.CutPrefix(topic, "devices/")
+	if !found {
+		return "", "", false
+	}
+	id, kind, found = strings.Cut(rest, "/")
+	if !found || id == "" {
+		return "", "", false
+	}
+	switch kind {
+	case TopicTelemetry, TopicEvents, TopicStatus, TopicCmdAck:
+		return id, kind, true
+	}
+	return "", "", false
+}
+
+func (p *Pipeline) decode(ctx context.Context, deviceID, topic string, payload []byte) (b batch) {
+	reject := func(rej *model.Rejection) batch {
+		return storeBatchDL(p.deadLetter(deviceID, topic, rej, payload))
+	}
+	if len(payload) > p.opts.MaxPayload {
+		return reject(model.Reject(model.ReasonTooLarge, "%d bytes, limit %d", len(payload), p.opts.MaxPayload))
+	}
+	id, kind, ok := ParseTopic(topic)
+	if !ok {
+		return reject(model.Reject(model.ReasonBadTopic, "topic %q is not devices/{id}/telemetry|events|status|commands/ack", topic))
+	}
+	if id != deviceID {
+		return reject(model.Reject(model.ReasonACLDenied, "device %s may not publish under devices/%s/", deviceID, id))
+	}
+	dev, err := p.opts.Devices.Lookup(ctx, deviceID)
+	if err != nil {
+		return reject(model.Reject(model.ReasonUnknownDevice, "%v", err))
+	}
+	prof, ok := p.opts.Profiles[dev.Kind]
+	if !ok {
+		return reject(model.Reject(model.ReasonUnknownDevice, "device %s has kind %q with no profile", deviceID, dev.Kind))
+	}
+	switch kind {
+	case TopicTelemetry:
+		return p.decodeTelemetry(deviceID, topic, prof, payload)
+	case TopicEvents:
+		return p.decodeEvent(deviceID, topic, prof, payload)
+	case TopicStatus:
+		return p.decodeStatus(deviceID, topic, payload)
+	}
+	return batch{} // command acks are accepted and not stored yet
+}
+
+func (p *Pipeline) decodeTelemetry(deviceID, topic string, prof *profile.Profile, payload []byte) (b batch) {
+	samples, rej := jsonmqtt.DecodeTelemetry(deviceID, prof, payload)
+	if rej != nil {
+		return storeBatchDL(p.deadLetter(deviceID, topic, rej, payload))
+	}
+	now := p.opts.Now()
+	for _, s := range samples {
+		rej := s.Err
+		if rej == nil {
+			rej = validateReading(prof, s.Reading, now, p.opts.MaxFuture)
+		}
+		if rej != nil {
+			b.DeadLetters = append(b.DeadLetters, p.deadLetter(deviceID, topic, rej, s.Raw))
+			continue
+		}
+		b.Readings = append(b.Readings, s.Reading)
+	}
+	return b
+}
+
+func (p *Pipeline) decodeEvent(deviceID, topic string, prof *profile.Profile, payload []byte) batch {
+	ev, rej := jsonmqtt.DecodeEvent(deviceID, prof, payload)
+	if rej == nil {
+		rej = validateTS(ev.TS, p.opts.Now(), p.opts.MaxFuture)
+	}
+	if rej != nil {
+		return storeBatchDL(p.deadLetter(deviceID, topic, rej, payload))
+	}
+	return batch{Events: []model.Event{ev}}
+}
+
+func (p *Pipeline) decodeStatus(deviceID, topic string, payload []byte) batch {
+	st, rej := jsonmqtt.DecodeStatus(deviceID, payload)
+	if rej != nil {
+		return storeBatchDL(p.deadLetter(deviceID, topic, rej, payload))
+	}
+	now := p.opts.Now().UTC()
+	if st.TS.IsZero() || st.TS.After(now.Add(p.opts.MaxFuture)) {
+		st.TS = now // a will's ts is when it was set, not when it fired
+	}
+	return batch{Statuses: []model.Status{st}}
+}
+
+// maxDeadPayload bounds what a dead letter keeps of the payload.
+const maxDeadPayload = 16 << 10
+
+func (p *Pipeline) deadLetter(deviceID, topic string, rej *model.Rejection, payload []byte) model.DeadLetter {
+	keep := payload
+	if len(keep) > maxDeadPayload {
+		keep = keep[:maxDeadPayload]
+	}
+	s := string(keep)
+	if !utf8.ValidString(s) { // keep binary garbage byte for byte
+		s = "base64:" + base64.StdEncoding.EncodeToString(keep)
+	}
+	p.opts.Logger.Debug("message rejected", "device_id", deviceID, "topic", topic, "reason", rej.Reason, "detail", rej.Detail)
+	return model.DeadLetter{TS: p.opts.Now().UTC(), DeviceID: deviceID, Topic: topic, Reason: rej.Reason, Detail: rej.Detail, Payload: s}
+}
