@@ -1,0 +1,121 @@
+// Package api is the hub's HTTP edge: the JSON API under /api/v1/, health and
+// readiness, Prometheus metrics, the live WebSocket and the embedded screen.
+// It translates HTTP to calls on the registry and the engine and maps their
+// errors to statuses; it holds no business rules. Every route declares the
+// roles it allows, checked by an Authorizer (open until tokens arrive).
+package api
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/ywtg/hub/internal/engine"
+	"github.com/ywtg/hub/internal/model"
+	"github.com/ywtg/hub/internal/profile"
+	"github.com/ywtg/hub/internal/store"
+)
+
+// Registry provisions and finds devices.
+type Registry interface {
+	Add(ctx context.Context, d model.Device) (model.Device, string, error)
+	Lookup(ctx context.Context, id string) (model.Device, error)
+}
+
+// Engine answers for live state and alarms.
+type Engine interface {
+	View(dev model.Device) engine.DeviceView
+	Views() []engine.DeviceView
+	Ack(ctx context.Context, id int64, who string) (model.Alarm, error)
+	Clear(ctx context.Context, id int64, who string) (model.Alarm, error)
+	Announce(dev model.Device)
+}
+
+// Store answers the read-only queries.
+type Store interface {
+	GetAlarm(ctx context.Context, id int64) (model.Alarm, error)
+	ListAlarms(ctx context.Context, f store.AlarmFilter) ([]model.Alarm, error)
+	ListDeadLetters(ctx context.Context, f store.DeadLetterFilter) ([]model.DeadLetter, error)
+	ListReadings(ctx context.Context, f store.ReadingFilter) ([]model.Reading, error)
+	Ping(ctx context.Context) error
+}
+
+// Options wires the API.
+type Options struct {
+	Registry Registry
+	Engine   Engine
+	Store    Store
+	Profiles profile.Set
+	Regions  []byte                  // GeoJSON FeatureCollection for the map
+	Counters func() map[string]int64 // ingest and live counters
+	Live     http.Handler            // /ws/screen
+	Screen   fs.FS                   // the built screen, index.html at its root
+	Auth     Authorizer              // nil: OpenAccess
+	Logger   *slog.Logger
+}
+
+type server struct {
+	opts Options
+	log  *slog.Logger
+}
+
+// New returns the hub's HTTP handler.
+func New(opts Options) http.Handler {
+	if opts.Auth == nil {
+		opts.Auth = OpenAccess{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &server{opts: opts, log: opts.Logger}
+	mux := http.NewServeMux()
+	s.routes(mux)
+	return mux
+}
+
+func (s *server) routes(mux *http.ServeMux) {
+	read := []string{RoleViewer, RoleOperator, RoleAdmin}
+	operate := []string{RoleOperator, RoleAdmin}
+	admin := []string{RoleAdmin}
+	s.handle(mux, "GET /healthz", nil, s.healthz)
+	s.handle(mux, "GET /readyz", nil, s.readyz)
+	s.handle(mux, "GET /metrics", nil, s.metrics)
+	s.handle(mux, "GET /api/v1/devices", read, s.listDevices)
+	s.handle(mux, "POST /api/v1/devices", admin, s.addDevice)
+	s.handle(mux, "GET /api/v1/devices/{id}", read, s.getDevice)
+	s.handle(mux, "GET /api/v1/devices/{id}/readings", read, s.deviceReadings)
+	s.handle(mux, "GET /api/v1/alarms", read, s.listAlarms)
+	s.handle(mux, "GET /api/v1/alarms/{id}", read, s.getAlarm)
+	s.handle(mux, "POST /api/v1/alarms/{id}/ack", operate, s.ackAlarm)
+	s.handle(mux, "POST /api/v1/alarms/{id}/clear", operate, s.clearAlarm)
+	s.handle(mux, "GET /api/v1/deadletters", read, s.listDeadLetters)
+	s.handle(mux, "GET /api/v1/regions.geojson", read, s.regions)
+	s.handle(mux, "GET /api/v1/profiles", read, s.profiles)
+	s.handle(mux, "GET /api/v1/stats", read, s.stats)
+	if s.opts.Live != nil {
+		mux.Handle("GET /ws/screen", s.opts.Auth.Wrap(read, s.opts.Live))
+	}
+	files := http.NotFoundHandler()
+	if s.opts.Screen != nil {
+		files = http.FileServerFS(s.opts.Screen)
+	}
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
+}
+
+// handle registers h behind the authorizer with the roles it allows (nil:
+// public).
+func (s *server) handle(mux *http.ServeMux, pattern string, roles []string, h http.HandlerFunc) {
+	if roles == nil {
+		mux.HandleFunc(pattern, h)
+		return
+	}
+	mux.Handle(pattern, s.opts.Auth.Wrap(roles, h))
+}

@@ -1,0 +1,149 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/ywtg/hub/internal/model"
+	"github.com/ywtg/hub/internal/store"
+)
+
+// raise opens an alarm, or updates the active one of the same (source, type)
+// in place: count, last seen, value, and severity if it rose.
+func (e *Engine) raise(ctx context.Context, dev model.Device, a model.Alarm) {
+	key := alarmKey{a.Source, a.Type}
+	if cur, ok := e.active[key]; ok {
+		cur.Count++
+		cur.LastSeen, cur.Value, cur.Threshold, cur.Message = a.LastSeen, a.Value, a.Threshold, a.Message
+		if model.SeverityRank(a.Severity) > model.SeverityRank(cur.Severity) {
+			cur.Severity = a.Severity
+		}
+		e.save(ctx, cur)
+		return
+	}
+	a.Status, a.Count, a.FirstSeen = model.AlarmActive, 1, a.LastSeen
+	a.RegionCode, a.Lon, a.Lat, a.Kind = dev.RegionCode, dev.Lon, dev.Lat, dev.Kind
+	if err := e.opts.Store.InsertAlarm(ctx, &a); err != nil {
+		e.log.Error("alarm not stored", "device_id", a.Source, "type", a.Type, "err", err)
+		return
+	}
+	e.active[key] = &a
+	e.log.Info("alarm raised", "alarm_id", a.ID, "device_id", a.Source, "type", a.Type, "severity", a.Severity)
+	e.opts.Live.Upsert(EntityAlarm, strconv.FormatInt(a.ID, 10), a)
+}
+
+func (e *Engine) save(ctx context.Context, a *model.Alarm) {
+	if err := e.opts.Store.UpdateAlarm(ctx, a); err != nil {
+		e.log.Error("alarm update not stored", "alarm_id", a.ID, "err", err)
+		return
+	}
+	e.opts.Live.Upsert(EntityAlarm, strconv.FormatInt(a.ID, 10), *a)
+}
+
+// clear closes the active alarm of key, if any.
+func (e *Engine) clear(ctx context.Context, key alarmKey, by, why string) *model.Alarm {
+	a, ok := e.active[key]
+	if !ok {
+		return nil
+	}
+	a.Status, a.ClearedAt = model.AlarmCleared, e.opts.Now().UTC()
+	a.Message = why
+	if err := e.opts.Store.UpdateAlarm(ctx, a); err != nil {
+		e.log.Error("alarm clear not stored", "alarm_id", a.ID, "err", err)
+		return nil
+	}
+	delete(e.active, key)
+	if by != "rule" {
+		e.forgetRule(key)
+	}
+	e.log.Info("alarm cleared", "alarm_id", a.ID, "device_id", a.Source, "type", a.Type, "by", by)
+	id := strconv.FormatInt(a.ID, 10)
+	e.opts.Live.Upsert(EntityAlarm, id, *a)
+	e.opts.Live.Remove(EntityAlarm, id)
+	e.publishDevice(ctx, a.Source)
+	return a
+}
+
+// forgetRule resets the rule behind a hand-cleared alarm, so a value still
+// past the trigger level raises a fresh alarm after Consecutive samples.
+func (e *Engine) forgetRule(key alarmKey) {
+	st, ok := e.devices[key.source]
+	if !ok {
+		return
+	}
+	dev, err := e.opts.Devices.Lookup(context.Background(), key.source)
+	if err != nil {
+		return
+	}
+	for _, r := range e.rules(dev) {
+		if r.Alarm == key.typ {
+			st.rule(r.ID).active, st.rule(r.ID).breaches = false, 0
+		}
+	}
+}
+
+// Ack acknowledges an alarm (active or cleared) on behalf of who.
+func (e *Engine) Ack(ctx context.Context, id int64, who string) (model.Alarm, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a, err := e.alarm(ctx, id)
+	if err != nil {
+		return model.Alarm{}, err
+	}
+	if a.Acked {
+		return *a, fmt.Errorf("%w: alarm %d was acknowledged by %s at %s", ErrAlreadyAcked, id, a.AckedBy, a.AckedAt.Format(time.RFC3339))
+	}
+	a.Acked, a.AckedBy, a.AckedAt = true, who, e.opts.Now().UTC()
+	if err := e.opts.Store.UpdateAlarm(ctx, a); err != nil {
+		return *a, err
+	}
+	if a.Status == model.AlarmActive {
+		e.opts.Live.Upsert(EntityAlarm, strconv.FormatInt(a.ID, 10), *a)
+	}
+	return *a, nil
+}
+
+// Clear clears an active alarm by hand.
+func (e *Engine) Clear(ctx context.Context, id int64, who string) (model.Alarm, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a, err := e.alarm(ctx, id)
+	if err != nil {
+		return model.Alarm{}, err
+	}
+	if a.Status != model.AlarmActive {
+		return *a, fmt.Errorf("%w: alarm %d is %s", ErrNotActive, id, a.Status)
+	}
+	if c := e.clear(ctx, alarmKey{a.Source, a.Type}, who, "cleared by hand by "+who); c != nil {
+		return *c, nil
+	}
+	return *a, fmt.Errorf("alarm %d: clear not stored", id)
+}
+
+// alarm returns the live copy of an active alarm, or the stored one.
+func (e *Engine) alarm(ctx context.Context, id int64) (*model.Alarm, error) {
+	for _, a := range e.active {
+		if a.ID == id {
+			return a, nil
+		}
+	}
+	a, err := e.opts.Store.GetAlarm(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: alarm %d", ErrNotFound, id)
+	}
+	return &a, err
+}
+
+// ActiveAlarms returns a copy of every active alarm.
+func (e *Engine) ActiveAlarms() []model.Alarm {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]model.Alarm, 0, len(e.active))
+	for _, a := range e.active {
+		out = append(out, *a)
+	}
+	return out
+}

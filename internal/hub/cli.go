@@ -1,0 +1,129 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/ywtg/hub/internal/model"
+	"github.com/ywtg/hub/internal/registry"
+	"github.com/ywtg/hub/internal/store/sqlite"
+)
+
+// Main parses the command line (flags, with HUB_* environment variables as
+// defaults) and runs the hub or one of its subcommands.
+func Main(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error {
+	if len(args) > 0 && args[0] == "devices" {
+		return devicesCmd(ctx, args[1:], out)
+	}
+	fs := flag.NewFlagSet("hub", flag.ContinueOnError)
+	var o Options
+	common(fs, &o)
+	fs.StringVar(&o.HTTPAddr, "http-addr", env("HUB_HTTP_ADDR", ":8080"), "HTTP listen address (API, /ws/screen, screen)")
+	fs.StringVar(&o.MQTTAddr, "mqtt-addr", env("HUB_MQTT_ADDR", ":1883"), "embedded MQTT broker listen address")
+	fs.BoolVar(&o.Demo, "demo", envBool("HUB_DEMO"), "load the Alxa demo league and run its fleet in-process")
+	fs.Float64Var(&o.DemoRate, "demo-rate", envFloat("HUB_DEMO_RATE", 0.5), "demo samples per second per device (0 = each profile's interval)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unknown command %q (commands: devices; run with -h for flags)", fs.Arg(0))
+	}
+	o.Logger = log
+	return Run(ctx, o)
+}
+
+func common(fs *flag.FlagSet, o *Options) {
+	fs.StringVar(&o.DataDir, "data-dir", env("HUB_DATA_DIR", "./data"), "directory of the embedded SQLite store")
+	fs.StringVar(&o.DevicesDir, "devices-dir", env("HUB_DEVICES_DIR", ""), "device profiles folder (default: built-in devices/)")
+	fs.StringVar(&o.RegionsDir, "regions-dir", env("HUB_REGIONS_DIR", ""), "region GeoJSON folder (default: the demo league's)")
+}
+
+func devicesCmd(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 || (args[0] != "add" && args[0] != "list") {
+		return errors.New("usage: hub devices add --id ID --kind KIND --lon LON --lat LAT [--name N] [--operator O] | hub devices list")
+	}
+	fs := flag.NewFlagSet("hub devices "+args[0], flag.ContinueOnError)
+	var o Options
+	common(fs, &o)
+	var d model.Device
+	fs.StringVar(&d.ID, "id", "", "device id (also its MQTT username)")
+	fs.StringVar(&d.Kind, "kind", "", "device kind: a profile in devices/")
+	fs.StringVar(&d.Name, "name", "", "display name")
+	fs.StringVar(&d.Operator, "operator", "", "operating agency or company")
+	fs.Float64Var(&d.Lon, "lon", 0, "longitude, WGS-84")
+	fs.Float64Var(&d.Lat, "lat", 0, "latitude, WGS-84")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	reg, closeFn, err := openRegistry(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	if args[0] == "list" {
+		return listDevices(out, reg)
+	}
+	dev, secret, err := reg.Add(ctx, d)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "registered %s (%s) in %s %s\n", dev.ID, dev.Kind, dev.RegionCode, dev.RegionName)
+	fmt.Fprintf(out, "MQTT username: %s\nMQTT password: %s\n(the password is shown only once; only its SM3 hash is stored)\n", dev.ID, secret)
+	return nil
+}
+
+func openRegistry(ctx context.Context, o Options) (*registry.Registry, func(), error) {
+	profiles, err := loadProfiles(o.DevicesDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	regions, err := loadRegions(o.RegionsDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := sqlite.Open(ctx, o.DataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	reg := registry.New(st, locator{regions}, profiles)
+	if err := reg.Load(ctx); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return reg, func() { st.Close() }, nil
+}
+
+func listDevices(out io.Writer, reg *registry.Registry) error {
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tKIND\tREGION\tLON\tLAT\tNAME")
+	for _, d := range reg.List() {
+		fmt.Fprintf(tw, "%s\t%s\t%s %s\t%.5f\t%.5f\t%s\n", d.ID, d.Kind, d.RegionCode, d.RegionName, d.Lon, d.Lat, d.Name)
+	}
+	return tw.Flush()
+}
+
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(key string) bool {
+	b, _ := strconv.ParseBool(os.Getenv(key))
+	return b
+}
+
+func envFloat(key string, def float64) float64 {
+	if f, err := strconv.ParseFloat(os.Getenv(key), 64); err == nil {
+		return f
+	}
+	return def
+}

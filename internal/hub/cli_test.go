@@ -1,0 +1,44 @@
+package hub_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ywtg/hub/internal/hub"
+)
+
+// hub devices add registers a device in the data dir and prints its secret
+// once; a hub started on that dir admits it.
+func TestDevicesAddCLI(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	err := hub.Main(context.Background(), []string{"devices", "add", "--data-dir", dir, "--id", "el-cli-1",
+		"--kind", "elevator", "--lon", "105.68", "--lat", "38.85", "--name", "CLI 电梯"}, &out, log)
+	require.NoError(t, err)
+	require.Contains(t, out.String(), "152921 阿拉善左旗")
+	m := regexp.MustCompile(`MQTT password: (\S+)`).FindStringSubmatch(out.String())
+	require.Len(t, m, 2, out.String())
+
+	err = hub.Main(context.Background(), []string{"devices", "add", "--data-dir", dir, "--id", "el-cli-1",
+		"--kind", "elevator", "--lon", "105.68", "--lat", "38.85"}, io.Discard, log)
+	require.ErrorContains(t, err, "already exists")
+
+	out.Reset()
+	require.NoError(t, hub.Main(context.Background(), []string{"devices", "list", "--data-dir", dir}, &out, log))
+	require.Contains(t, out.String(), "el-cli-1")
+
+	h, err := hub.Start(context.Background(), hub.Options{HTTPAddr: "127.0.0.1:0", MQTTAddr: "127.0.0.1:0", DataDir: dir, Logger: log})
+	require.NoError(t, err)
+	defer h.Close()
+	th := &testHub{Hub: h, base: "http://" + h.HTTPAddr()}
+	c := th.connect(t, "el-cli-1", m[1])
+	publish(t, c, "devices/el-cli-1/telemetry", sample(1, map[string]any{"floor": 3, "door_open": false, "direction": "up"}))
+	require.Eventually(t, func() bool { return th.device(t, "el-cli-1").Values["direction"] == 1 }, waitLong, tick)
+}

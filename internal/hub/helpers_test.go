@@ -1,0 +1,221 @@
+package hub_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ywtg/hub/internal/hub"
+)
+
+// testHub is a hub started in-process on port 0 with a fresh data dir.
+type testHub struct {
+	*hub.Hub
+	base string // http://127.0.0.1:port
+}
+
+func startHub(t *testing.T) *testHub {
+	t.Helper()
+	level := slog.LevelWarn
+	if os.Getenv("HUB_TEST_LOG") != "" {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	h, err := hub.Start(context.Background(), hub.Options{HTTPAddr: "127.0.0.1:0", MQTTAddr: "127.0.0.1:0",
+		DataDir: t.TempDir(), Logger: log})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, h.Close()) })
+	return &testHub{Hub: h, base: "http://" + h.HTTPAddr()}
+}
+
+// register provisions a device through the API and returns its secret.
+func (h *testHub) register(t *testing.T, body map[string]any) string {
+	t.Helper()
+	var out struct {
+		Secret string `json:"secret"`
+	}
+	status := h.call(t, http.MethodPost, "/api/v1/devices", body, &out)
+	require.Equal(t, http.StatusCreated, status)
+	require.NotEmpty(t, out.Secret)
+	return out.Secret
+}
+
+// call does an API request and decodes the JSON answer into out (if not nil).
+func (h *testHub) call(t *testing.T, method, path string, body, out any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(t, err)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, h.base+path, rd)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	if out != nil {
+		require.NoError(t, json.Unmarshal(b, out), "body: %s", b)
+	}
+	return resp.StatusCode
+}
+
+// device returns GET /api/v1/devices/{id}.
+func (h *testHub) device(t *testing.T, id string) deviceView {
+	t.Helper()
+	var v deviceView
+	require.Equal(t, http.StatusOK, h.call(t, http.MethodGet, "/api/v1/devices/"+id, nil, &v))
+	return v
+}
+
+type deviceView struct {
+	ID         string             `json:"id"`
+	RegionCode string             `json:"region_code"`
+	Online     bool               `json:"online"`
+	Values     map[string]float64 `json:"values"`
+}
+
+type alarm struct {
+	ID       int64   `json:"id"`
+	Source   string  `json:"source"`
+	Type     string  `json:"type"`
+	Status   string  `json:"status"`
+	Count    int     `json:"count"`
+	Value    float64 `json:"value"`
+	Acked    bool    `json:"acked"`
+	Severity string  `json:"severity"`
+}
+
+func (h *testHub) alarms(t *testing.T, query string) []alarm {
+	t.Helper()
+	var out struct {
+		Alarms []alarm `json:"alarms"`
+	}
+	require.Equal(t, http.StatusOK, h.call(t, http.MethodGet, "/api/v1/alarms"+query, nil, &out))
+	return out.Alarms
+}
+
+type deadLetter struct {
+	DeviceID string `json:"device_id"`
+	Topic    string `json:"topic"`
+	Reason   string `json:"reason"`
+	Detail   string `json:"detail"`
+	Payload  string `json:"payload"`
+}
+
+func (h *testHub) deadLetters(t *testing.T) ([]deadLetter, map[string]int64) {
+	t.Helper()
+	var out struct {
+		DeadLetters []deadLetter     `json:"deadletters"`
+		Counters    map[string]int64 `json:"counters"`
+	}
+	require.Equal(t, http.StatusOK, h.call(t, http.MethodGet, "/api/v1/deadletters?limit=1000", nil, &out))
+	return out.DeadLetters, out.Counters
+}
+
+// connect opens a paho session for a device; it fails the test if refused.
+func (h *testHub) connect(t *testing.T, id, secret string) paho.Client {
+	t.Helper()
+	c, err := h.dial(id, secret)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Disconnect(100) })
+	return c
+}
+
+func (h *testHub) dial(id, secret string) (paho.Client, error) {
+	opts := paho.NewClientOptions().AddBroker("tcp://"+h.MQTTAddr()).SetClientID(id).SetUsername(id).
+		SetPassword(secret).SetProtocolVersion(4).SetCleanSession(false).SetAutoReconnect(false).SetConnectTimeout(5*time.Second).
+		SetWill("devices/"+id+"/status", `{"state":"offline"}`, 1, true)
+	c := paho.NewClient(opts)
+	tok := c.Connect()
+	if !tok.WaitTimeout(10 * time.Second) {
+		return nil, fmt.Errorf("connect timed out")
+	}
+	return c, tok.Error()
+}
+
+// publish sends a QoS1 message and waits for the PUBACK, which the hub sends
+// only after the message is stored.
+func publish(t *testing.T, c paho.Client, topic string, payload any) {
+	t.Helper()
+	b, ok := payload.([]byte)
+	if !ok {
+		var err error
+		b, err = json.Marshal(payload)
+		require.NoError(t, err)
+	}
+	tok := c.Publish(topic, 1, false, b)
+	require.True(t, tok.WaitTimeout(10*time.Second), "no PUBACK for %s", topic)
+	require.NoError(t, tok.Error())
+}
+
+func sample(seq int64, values map[string]any) map[string]any {
+	return map[string]any{"ts": time.Now().UTC().Add(time.Duration(seq) * time.Millisecond).Format(time.RFC3339Nano),
+		"seq": seq, "values": values}
+}
+
+// screen is a /ws/screen client that checks the protocol as it reads.
+type screen struct {
+	t    *testing.T
+	conn *websocket.Conn
+	seq  uint64
+}
+
+type frame struct {
+	Type     string                       `json:"type"`
+	Seq      uint64                       `json:"seq"`
+	Entity   string                       `json:"entity"`
+	Op       string                       `json:"op"`
+	ID       string                       `json:"id"`
+	Data     json.RawMessage              `json:"data"`
+	Entities map[string][]json.RawMessage `json:"entities"`
+}
+
+func (h *testHub) screen(t *testing.T, query string) *screen {
+	t.Helper()
+	conn, _, err := websocket.DefaultDialer.Dial("ws://"+h.HTTPAddr()+"/ws/screen"+query, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	return &screen{t: t, conn: conn}
+}
+
+// next reads one frame, requiring deltas to follow each other without a gap.
+func (s *screen) next() frame {
+	s.t.Helper()
+	require.NoError(s.t, s.conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+	var f frame
+	require.NoError(s.t, s.conn.ReadJSON(&f))
+	switch f.Type {
+	case "snapshot", "resume":
+		s.seq = f.Seq
+	case "delta":
+		require.Equal(s.t, s.seq+1, f.Seq, "delta out of order or missing")
+		s.seq = f.Seq
+	default:
+		s.t.Fatalf("unknown frame type %q", f.Type)
+	}
+	return f
+}
+
+// waitFor reads frames until match returns true.
+func (s *screen) waitFor(match func(frame) bool) frame {
+	s.t.Helper()
+	for {
+		if f := s.next(); match(f) {
+			return f
+		}
+	}
+}

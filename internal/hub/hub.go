@@ -1,0 +1,256 @@
+// Package hub assembles the process: store, device registry, region index,
+// ingest pipeline behind the embedded MQTT broker, event engine, live
+// fan-out, HTTP API and screen — and, with Demo, the demo league's fleet.
+// It owns start-up and the order of shutdown, nothing else: every behaviour
+// lives in the packages it wires.
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/listeners"
+
+	"github.com/ywtg/hub/internal/api"
+	"github.com/ywtg/hub/internal/engine"
+	"github.com/ywtg/hub/internal/gis"
+	"github.com/ywtg/hub/internal/ingest"
+	"github.com/ywtg/hub/internal/live"
+	"github.com/ywtg/hub/internal/profile"
+	"github.com/ywtg/hub/internal/registry"
+	"github.com/ywtg/hub/internal/store/sqlite"
+	"github.com/ywtg/hub/web/screen"
+)
+
+// Options configures the hub. The zero value plus defaults() is the
+// embedded shape: broker on :1883, HTTP on :8080, SQLite in ./data.
+type Options struct {
+	HTTPAddr   string
+	MQTTAddr   string
+	DataDir    string
+	DevicesDir string // "" = the built-in profiles
+	RegionsDir string // "" = the demo league's regions
+	Demo       bool
+	DemoRate   float64 // samples per second per demo device; 0 = each profile's interval
+	Logger     *slog.Logger
+}
+
+func (o *Options) defaults() {
+	if o.HTTPAddr == "" {
+		o.HTTPAddr = ":8080"
+	}
+	if o.MQTTAddr == "" {
+		o.MQTTAddr = ":1883"
+	}
+	if o.DataDir == "" {
+		o.DataDir = "./data"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+// Hub is a running hub.
+type Hub struct {
+	opts     Options
+	log      *slog.Logger
+	store    *sqlite.Store
+	profiles profile.Set
+	regions  *gis.Index
+	registry *registry.Registry
+	pipeline *ingest.Pipeline
+	engine   *engine.Engine
+	live     *live.Hub
+	broker   *mqtt.Server
+	http     *http.Server
+	httpLn   net.Listener
+	mqttLn   net.Listener
+
+	cancel    context.CancelFunc // stops the engine and background jobs
+	bg        sync.WaitGroup
+	demoStop  context.CancelFunc
+	demoDone  chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Run starts the hub and serves until ctx ends, then shuts down in order.
+func Run(ctx context.Context, opts Options) error {
+	h, err := Start(ctx, opts)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return h.Close()
+}
+
+// Start brings every part up and returns once the hub is serving.
+func Start(ctx context.Context, opts Options) (_ *Hub, err error) {
+	opts.defaults()
+	h := &Hub{opts: opts, log: opts.Logger}
+	defer func() {
+		if err != nil {
+			h.Close()
+		}
+	}()
+	if err := h.openData(ctx); err != nil {
+		return nil, err
+	}
+	if err := h.listen(); err != nil {
+		return nil, err
+	}
+	h.startPipeline()
+	if err := h.startBroker(); err != nil {
+		return nil, err
+	}
+	h.startHTTP()
+	if opts.Demo {
+		if err := h.startDemo(ctx); err != nil {
+			return nil, err
+		}
+	}
+	h.log.Info("hub started", "http", h.HTTPAddr(), "mqtt", h.MQTTAddr(), "data_dir", opts.DataDir,
+		"devices", len(h.registry.List()), "demo", opts.Demo)
+	return h, nil
+}
+
+// openData opens the store and loads profiles, regions, devices and state.
+func (h *Hub) openData(ctx context.Context) error {
+	var err error
+	if h.profiles, err = loadProfiles(h.opts.DevicesDir); err != nil {
+		return err
+	}
+	if h.regions, err = loadRegions(h.opts.RegionsDir); err != nil {
+		return err
+	}
+	if h.store, err = sqlite.Open(ctx, h.opts.DataDir); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	h.registry = registry.New(h.store, locator{h.regions}, h.profiles)
+	if err := h.registry.Load(ctx); err != nil {
+		return fmt.Errorf("devices: %w", err)
+	}
+	h.live = live.New(live.Options{Logger: h.log})
+	h.engine = engine.New(engine.Options{Profiles: h.profiles, Store: h.store, Devices: h.registry, Live: h.live, Logger: h.log})
+	if err := h.engine.Load(ctx); err != nil {
+		return fmt.Errorf("engine state: %w", err)
+	}
+	return nil
+}
+
+func (h *Hub) listen() error {
+	var err error
+	if h.mqttLn, err = net.Listen("tcp", h.opts.MQTTAddr); err != nil {
+		return fmt.Errorf("mqtt listener: %w", err)
+	}
+	if h.httpLn, err = net.Listen("tcp", h.opts.HTTPAddr); err != nil {
+		return fmt.Errorf("http listener: %w", err)
+	}
+	return nil
+}
+
+func (h *Hub) startPipeline() {
+	// Background work gets its own context: it must outlive the caller's
+	// cancellation long enough to drain in order.
+	bgCtx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	h.engine.Start(bgCtx)
+	h.pipeline = ingest.New(ingest.Options{Profiles: h.profiles, Devices: h.registry, Store: h.store, Sink: h.engine, Logger: h.log})
+	for _, d := range h.engine.Views() {
+		h.live.Upsert(engine.EntityDevice, d.ID, d)
+	}
+	for _, a := range h.engine.ActiveAlarms() {
+		h.live.Upsert(engine.EntityAlarm, fmt.Sprint(a.ID), a)
+	}
+	h.bg.Add(1)
+	go h.publishStats(bgCtx)
+}
+
+func (h *Hub) startBroker() error {
+	mqttLog := slog.New(quieter{h.log.Handler(), slog.LevelError}).With("component", "mqtt")
+	h.broker = mqtt.New(&mqtt.Options{InlineClient: true, Logger: mqttLog})
+	hook := &ingest.Hook{Pipeline: h.pipeline, Auth: h.registry, Log: h.log, Ctx: context.Background()}
+	if err := h.broker.AddHook(hook, nil); err != nil {
+		return err
+	}
+	if err := h.broker.AddListener(listeners.NewNet("tcp", h.mqttLn)); err != nil {
+		return err
+	}
+	go func() {
+		if err := h.broker.Serve(); err != nil {
+			h.log.Error("mqtt broker stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+func (h *Hub) startHTTP() {
+	handler := api.New(api.Options{Registry: h.registry, Engine: h.engine, Store: h.store, Profiles: h.profiles,
+		Regions: h.regions.GeoJSON(), Counters: h.counters, Live: h.live, Screen: screen.FS(), Logger: h.log})
+	h.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := h.http.Serve(h.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			h.log.Error("http server stopped", "err", err)
+		}
+	}()
+}
+
+// HTTPAddr is the address the HTTP server listens on (useful with port 0).
+func (h *Hub) HTTPAddr() string { return h.httpLn.Addr().String() }
+
+// MQTTAddr is the address the broker listens on.
+func (h *Hub) MQTTAddr() string { return h.mqttLn.Addr().String() }
+
+// Registry exposes device provisioning to embedders (tests, the demo).
+func (h *Hub) Registry() *registry.Registry { return h.registry }
+
+// Close shuts down in order: the demo fleet; HTTP and screens; the broker
+// (no more messages in); the pipeline (flush every pending write); the engine
+// (evaluate what was stored); the store.
+func (h *Hub) Close() error {
+	h.closeOnce.Do(func() { h.closeErr = h.shutdown() })
+	return h.closeErr
+}
+
+func (h *Hub) shutdown() error {
+	var errs []error
+	if h.demoStop != nil {
+		h.demoStop()
+		<-h.demoDone
+	}
+	if h.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		errs = append(errs, h.http.Shutdown(ctx))
+		cancel()
+	} else if h.httpLn != nil {
+		h.httpLn.Close()
+	}
+	if h.live != nil {
+		h.live.Close()
+	}
+	if h.broker != nil {
+		errs = append(errs, h.broker.Close())
+	} else if h.mqttLn != nil {
+		h.mqttLn.Close()
+	}
+	if h.pipeline != nil {
+		h.pipeline.Close()
+	}
+	if h.cancel != nil {
+		h.cancel()
+		h.engine.Wait()
+		h.bg.Wait()
+	}
+	if h.store != nil {
+		errs = append(errs, h.store.Close())
+	}
+	h.log.Info("hub stopped")
+	return errors.Join(errs...)
+}

@@ -1,0 +1,176 @@
+package live_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ywtg/hub/internal/live"
+)
+
+type frame struct {
+	Type     string                       `json:"type"`
+	Seq      uint64                       `json:"seq"`
+	Entity   string                       `json:"entity"`
+	Op       string                       `json:"op"`
+	ID       string                       `json:"id"`
+	Data     json.RawMessage              `json:"data"`
+	Entities map[string][]json.RawMessage `json:"entities"`
+}
+
+func decode(t *testing.T, b []byte) frame {
+	t.Helper()
+	var f frame
+	require.NoError(t, json.Unmarshal(b, &f))
+	return f
+}
+
+func next(t *testing.T, s *live.Subscriber) frame {
+	t.Helper()
+	select {
+	case b := <-s.Frames():
+		return decode(t, b)
+	case <-time.After(5 * time.Second):
+		t.Fatal("no frame")
+	}
+	return frame{}
+}
+
+func TestSnapshotThenOrderedDeltas(t *testing.T) {
+	h := live.New(live.Options{})
+	h.Upsert("device", "a", map[string]int{"v": 1})
+	h.Upsert("device", "b", map[string]int{"v": 2})
+	h.Remove("device", "b")
+	h.Remove("device", "zzz") // removing what is absent is not a change
+	s := h.Subscribe(0, false)
+	snap := next(t, s)
+	require.Equal(t, "snapshot", snap.Type)
+	require.EqualValues(t, 3, snap.Seq)
+	require.Len(t, snap.Entities["device"], 1)
+	h.Upsert("alarm", "1", map[string]string{"status": "active"})
+	d := next(t, s)
+	require.Equal(t, frame{Type: "delta", Seq: 4, Entity: "alarm", Op: "upsert", ID: "1", Data: json.RawMessage(`{"status":"active"}`)}, d)
+}
+
+func TestResume(t *testing.T) {
+	for _, tc := range []struct {
+		desc     string
+		ring     int
+		since    uint64
+		wantType string
+		deltas   int
+	}{
+		{"within the ring: resume and replay", 16, 5, "resume", 5},
+		{"up to date: resume with nothing to replay", 16, 10, "resume", 0},
+		{"older than the ring: fresh snapshot", 4, 2, "snapshot", 0},
+		{"from the future: fresh snapshot", 16, 99, "snapshot", 0},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			h := live.New(live.Options{Ring: tc.ring})
+			for i := range 10 {
+				h.Upsert("device", fmt.Sprint(i), i)
+			}
+			s := h.Subscribe(tc.since, true)
+			first := next(t, s)
+			require.Equal(t, tc.wantType, first.Type)
+			seq := first.Seq
+			for range tc.deltas {
+				d := next(t, s)
+				require.Equal(t, seq+1, d.Seq)
+				seq = d.Seq
+			}
+			if tc.wantType == "snapshot" {
+				require.EqualValues(t, 10, first.Seq)
+				require.Len(t, first.Entities["device"], 10)
+			}
+			h.Upsert("device", "new", 1)
+			require.EqualValues(t, 11, next(t, s).Seq)
+		})
+	}
+}
+
+// A subscriber that stops reading is dropped; publishing never blocks, and a
+// subscriber that keeps up is unaffected.
+func TestSlowSubscriberDropped(t *testing.T) {
+	h := live.New(live.Options{Queue: 8})
+	slow := h.Subscribe(0, false)
+	fast := h.Subscribe(0, false)
+	require.Equal(t, "snapshot", next(t, fast).Type)
+	for i := range 1000 {
+		h.Upsert("device", "a", i)
+		require.EqualValues(t, i+1, next(t, fast).Seq)
+	}
+	select {
+	case <-slow.Gone():
+	default:
+		t.Fatal("the slow subscriber was not dropped")
+	}
+	subs, dropped := h.Stats()
+	require.EqualValues(t, 1, dropped)
+	require.Equal(t, 1, subs)
+}
+
+// Over the WebSocket: concurrent producers, a client sees a snapshot and then
+// every delta exactly once, in order.
+func TestWebSocketNoGapsUnderLoad(t *testing.T) {
+	h := live.New(live.Options{Queue: 1 << 16, Ring: 1 << 16})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	require.NoError(t, err)
+	defer conn.Close()
+	var snap frame
+	require.NoError(t, conn.ReadJSON(&snap))
+	require.Equal(t, "snapshot", snap.Type)
+
+	const producers, each = 4, 2000
+	var wg sync.WaitGroup
+	for p := range producers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				h.Upsert("device", fmt.Sprintf("p%d-%d", p, i%50), i)
+			}
+		}()
+	}
+	seq := snap.Seq
+	for seq < snap.Seq+producers*each {
+		var f frame
+		require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+		require.NoError(t, conn.ReadJSON(&f))
+		require.Equal(t, seq+1, f.Seq)
+		seq = f.Seq
+	}
+	wg.Wait()
+}
+
+func TestResumeOverWebSocket(t *testing.T) {
+	h := live.New(live.Options{})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for i := range 5 {
+		h.Upsert("device", fmt.Sprint(i), i)
+	}
+	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"?since=3", nil)
+	require.NoError(t, err)
+	defer conn.Close()
+	var f frame
+	require.NoError(t, conn.ReadJSON(&f))
+	require.Equal(t, frame{Type: "resume", Seq: 3}, f)
+	require.NoError(t, conn.ReadJSON(&f))
+	require.EqualValues(t, 4, f.Seq)
+	require.NoError(t, conn.ReadJSON(&f))
+	require.EqualValues(t, 5, f.Seq)
+
+	resp, err := srv.Client().Get(srv.URL + "?since=abc")
+	require.NoError(t, err)
+	require.Equal(t, 400, resp.StatusCode)
+}

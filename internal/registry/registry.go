@@ -1,0 +1,247 @@
+// Package registry owns device identities: provisioning with a one-time
+// secret (stored only as a salted SM3 hash), lookup with an in-memory cache,
+// and the credential check the broker asks for. It places each device in its
+// region. It knows nothing of MQTT or HTTP.
+package registry
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tjfoc/gmsm/sm3"
+
+	"github.com/ywtg/hub/internal/gis"
+	"github.com/ywtg/hub/internal/model"
+	"github.com/ywtg/hub/internal/profile"
+	"github.com/ywtg/hub/internal/store"
+)
+
+// Store is the storage the registry needs.
+type Store interface {
+	CreateDevice(ctx context.Context, d store.DeviceRecord) error
+	SetDeviceSecret(ctx context.Context, id, hash string) error
+	GetDevice(ctx context.Context, id string) (store.DeviceRecord, error)
+	ListDevices(ctx context.Context) ([]store.DeviceRecord, error)
+}
+
+// Locator places a point in the deepest region containing it.
+type Locator interface {
+	Locate(lon, lat float64) (code, name string, ok bool)
+}
+
+// Registry provisions and authenticates devices.
+type Registry struct {
+	store    Store
+	loc      Locator
+	profiles profile.Set
+	now      func() time.Time
+
+	mu    sync.RWMutex
+	cache map[string]store.DeviceRecord
+}
+
+// New returns a registry; call Load to warm its cache.
+func New(s Store, loc Locator, profiles profile.Set) *Registry {
+	return &Registry{store: s, loc: loc, profiles: profiles, now: time.Now, cache: map[string]store.DeviceRecord{}}
+}
+
+// Load reads every device into the cache.
+func (r *Registry) Load(ctx context.Context) error {
+	all, err := r.store.ListDevices(ctx)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, d := range all {
+		r.cache[d.ID] = d
+	}
+	return nil
+}
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
+// Add registers a device and returns it with its secret, which is shown
+// only this once.
+func (r *Registry) Add(ctx context.Context, d model.Device) (model.Device, string, error) {
+	if err := r.validate(d); err != nil {
+		return d, "", err
+	}
+	d.RegionCode, d.RegionName = r.place(d.Lon, d.Lat)
+	d.CreatedAt = r.now().UTC().Truncate(time.Millisecond)
+	secret, hash, err := newSecret()
+	if err != nil {
+		return d, "", err
+	}
+	rec := store.DeviceRecord{Device: d, SecretHash: hash}
+	if err := r.store.CreateDevice(ctx, rec); err != nil {
+		return d, "", err
+	}
+	r.mu.Lock()
+	r.cache[d.ID] = rec
+	r.mu.Unlock()
+	return d, secret, nil
+}
+
+// Rotate gives a device a new secret; the old one stops working at once.
+func (r *Registry) Rotate(ctx context.Context, id string) (string, error) {
+	rec, err := r.get(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	secret, hash, err := newSecret()
+	if err != nil {
+		return "", err
+	}
+	if err := r.store.SetDeviceSecret(ctx, id, hash); err != nil {
+		return "", err
+	}
+	rec.SecretHash = hash
+	r.mu.Lock()
+	r.cache[id] = rec
+	r.mu.Unlock()
+	return secret, nil
+}
+
+func (r *Registry) validate(d model.Device) error {
+	if !idPattern.MatchString(d.ID) {
+		return fmt.Errorf("%w: id %q must be 1–64 of A-Z a-z 0-9 _ . - starting with a letter or digit", ErrInvalid, d.ID)
+	}
+	p, ok := r.profiles[d.Kind]
+	if !ok {
+		return fmt.Errorf("%w: kind %q is not one of %s", ErrInvalid, d.Kind, strings.Join(r.profiles.Kinds(), ", "))
+	}
+	if d.Lon < -180 || d.Lon > 180 || d.Lat < -90 || d.Lat > 90 || (d.Lon == 0 && d.Lat == 0) {
+		return fmt.Errorf("%w: lon/lat %v,%v is not a WGS-84 position", ErrInvalid, d.Lon, d.Lat)
+	}
+	for ruleID, ov := range d.RuleOverrides {
+		if err := checkOverride(p, ruleID, ov); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkOverride(p *profile.Profile, ruleID string, ov model.RuleOverride) error {
+	for _, rule := range p.Rules {
+		if rule.ID != ruleID {
+			continue
+		}
+		if (rule.Op == "above" && ov.Clear > ov.Value) || (rule.Op == "below" && ov.Clear < ov.Value) {
+			return fmt.Errorf("%w: override %s: clear %v is on the wrong side of %v", ErrInvalid, ruleID, ov.Clear, ov.Value)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: override for unknown rule %q of kind %s", ErrInvalid, ruleID, p.Kind)
+}
+
+func (r *Registry) place(lon, lat float64) (string, string) {
+	if r.loc != nil {
+		if code, name, ok := r.loc.Locate(lon, lat); ok {
+			return code, name
+		}
+	}
+	return gis.Unassigned, gis.UnassignedName
+}
+
+// Lookup returns a registered device.
+func (r *Registry) Lookup(ctx context.Context, id string) (model.Device, error) {
+	rec, err := r.get(ctx, id)
+	return rec.Device, err
+}
+
+func (r *Registry) get(ctx context.Context, id string) (store.DeviceRecord, error) {
+	r.mu.RLock()
+	rec, ok := r.cache[id]
+	r.mu.RUnlock()
+	if ok {
+		return rec, nil
+	}
+	// Another process (hub devices add) may have registered it.
+	rec, err := r.store.GetDevice(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return rec, fmt.Errorf("%w: %s", ErrUnknownDevice, id)
+	}
+	if err != nil {
+		return rec, err
+	}
+	r.mu.Lock()
+	r.cache[id] = rec
+	r.mu.Unlock()
+	return rec, nil
+}
+
+// List returns every device ordered by id.
+func (r *Registry) List() []model.Device {
+	r.mu.RLock()
+	out := make([]model.Device, 0, len(r.cache))
+	for _, rec := range r.cache {
+		out = append(out, rec.Device)
+	}
+	r.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Authenticate checks id and secret; the error is a *model.Rejection.
+func (r *Registry) Authenticate(ctx context.Context, id, secret string) error {
+	rec, err := r.get(ctx, id)
+	if errors.Is(err, ErrUnknownDevice) {
+		return model.Reject(model.ReasonUnknownDevice, "no device %q is registered", id)
+	}
+	if err != nil {
+		return err
+	}
+	if rec.Disabled {
+		return model.Reject(model.ReasonDeviceDisabled, "device %s is disabled", id)
+	}
+	if !checkSecret(rec.SecretHash, secret) {
+		return model.Reject(model.ReasonAuthFailed, "wrong secret for device %s", id)
+	}
+	return nil
+}
+
+// newSecret returns a random secret and its salted SM3 hash
+// "sm3$<salt hex>$<digest hex>".
+func newSecret() (secret, hash string, err error) {
+	raw := make([]byte, 24)
+	salt := make([]byte, 16)
+	if _, err := rand.Read(raw); err != nil {
+		return "", "", err
+	}
+	if _, err := rand.Read(salt); err != nil {
+		return "", "", err
+	}
+	secret = base64.RawURLEncoding.EncodeToString(raw)
+	return secret, "sm3$" + hex.EncodeToString(salt) + "$" + hex.EncodeToString(digest(salt, secret)), nil
+}
+
+func digest(salt []byte, secret string) []byte {
+	h := sm3.New()
+	h.Write(salt)
+	h.Write([]byte(secret))
+	return h.Sum(nil)
+}
+
+func checkSecret(stored, secret string) bool {
+	parts := strings.Split(stored, "$")
+	if len(parts) != 3 || parts[0] != "sm3" {
+		return false
+	}
+	salt, err1 := hex.DecodeString(parts[1])
+	want, err2 := hex.DecodeString(parts[2])
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return subtle.ConstantTimeCompare(digest(salt, secret), want) == 1
+}
