@@ -79,6 +79,7 @@ func TestScreenInChromium(t *testing.T) {
 	ctx, requested := browser(t, 1920, 1080)
 
 	require.NoError(t, chromedp.Do(ctx,
+		chromedp.EmulateViewport(1920, 1080),
 		chromedp.Navigate(h.base+"/"),
 		chromedp.Poll[chromedp.Void](`document.body.dataset.mapReady === "1" && window.__screen && window.__screen.connected`,
 			chromedp.WithPollingTimeout(30*time.Second)),

@@ -1,0 +1,185 @@
+// app.js — boots the big screen: scales the 1920×1080 stage to the display,
+// loads the region map, runs the /ws/screen stream and redraws at most
+// four times a second however fast deltas arrive. window.__screen and
+// body[data-map-ready] are the hooks the hub's browser tests poll.
+(function () {
+  'use strict';
+
+  const H = window.HubScreen;
+  const BASE_W = 1920;
+  const BASE_H = 1080;
+  const MIN_FRAME_MS = 250; // at most 4 redraws per second
+  const FRESH_MS = 5000; // data older than this turns the indicator red
+  const base = (document.querySelector('meta[name="hub-base"]') || {}).content || '/';
+  const $ = (id) => document.getElementById(id);
+
+  const state = new H.ScreenState();
+  const debug = {
+    seq: null, connected: false, devices: 0, alarms: 0, mapReady: false, applied: 0,
+    status: 'idle', snapshots: 0, resumes: 0, gaps: 0, malformed: 0, connects: 0, lastDataAt: 0, fresh: false,
+  };
+  window.__screen = debug;
+
+  // ---- stage: a fixed 1080-high (or 1920-wide) canvas scaled to the viewport.
+  // Wider displays (LED walls) get a wider stage, so the map column grows
+  // instead of the whole screen being letterboxed.
+  let stageScale = 1;
+
+  function fitStage() {
+    const vw = window.innerWidth;
+    const vh = window.innerHeight;
+    const wide = vw / vh >= BASE_W / BASE_H;
+    stageScale = wide ? vh / BASE_H : vw / BASE_W;
+    const stage = $('stage');
+    stage.style.width = (wide ? vw / stageScale : BASE_W) + 'px';
+    stage.style.height = (wide ? BASE_H : vh / stageScale) + 'px';
+    stage.style.transform = `scale(${stageScale})`;
+  }
+
+  function chartDPR() {
+    return Math.min(4, Math.max(1, (window.devicePixelRatio || 1) * stageScale));
+  }
+
+  // ---- map
+  const map = new H.LeagueMap($('map'), {
+    state,
+    onReady: () => {
+      debug.mapReady = true;
+      document.body.dataset.mapReady = '1';
+      $('map-msg').hidden = true;
+      invalidate();
+    },
+  });
+
+  async function loadRegions(attempt) {
+    try {
+      const res = await fetch(base + 'api/v1/regions.geojson', { cache: 'no-cache' });
+      if (!res.ok) throw new Error('HTTP ' + res.status);
+      map.setRegions(await res.json());
+      map.mount(chartDPR());
+      invalidate();
+    } catch (err) {
+      console.error('screen: cannot load regions', err);
+      $('map-msg').textContent = '地图数据加载失败，正在重试…';
+      setTimeout(() => loadRegions(attempt + 1), H.backoffDelay(attempt));
+    }
+  }
+
+  // ---- redraw scheduling
+  let scheduled = false;
+  let mapDirty = true;
+  let lastFrame = 0;
+
+  // invalidate schedules a redraw; stats-only changes leave the map alone.
+  function invalidate(mapToo) {
+    if (mapToo !== false) mapDirty = true;
+    if (scheduled) return;
+    scheduled = true;
+    const wait = Math.max(0, lastFrame + MIN_FRAME_MS - performance.now());
+    setTimeout(() => requestAnimationFrame(draw), wait);
+  }
+
+  function draw() {
+    scheduled = false;
+    lastFrame = performance.now();
+    try {
+      H.renderPanels(state, (code) => map.regionName(code));
+      if (mapDirty && map.ready) {
+        mapDirty = false;
+        map.render();
+      }
+    } catch (err) {
+      console.error('screen: render failed', err);
+    }
+  }
+
+  // ---- stream
+  const stream = new H.ScreenStream({
+    state,
+    WebSocket: window.WebSocket,
+    url: (since) => H.streamURL(window.location, base, since),
+    onChange: (kind, entity) => {
+      syncDebug();
+      invalidate(kind !== 'delta' || entity !== 'stats');
+    },
+    onStatus: (s) => {
+      syncDebug();
+      renderConnection();
+    },
+  });
+
+  function syncDebug() {
+    debug.seq = state.seq;
+    debug.connected = stream.status === 'open';
+    debug.status = stream.status;
+    debug.devices = state.devices.size;
+    debug.alarms = state.alarms.size;
+    debug.applied = state.applied;
+    debug.lastDataAt = stream.lastDataAt;
+    Object.assign(debug, stream.counts);
+    document.body.dataset.conn = stream.status;
+  }
+
+  // ---- header: clock, freshness, connection
+  const WEEKDAYS = '日一二三四五六';
+
+  function renderClock(now) {
+    const p = H.pad2;
+    $('clock-time').textContent = `${p(now.getHours())}:${p(now.getMinutes())}:${p(now.getSeconds())}`;
+    $('clock-date').textContent = `${now.getFullYear()}年${p(now.getMonth() + 1)}月${p(now.getDate())}日 星期${WEEKDAYS[now.getDay()]}`;
+  }
+
+  function setIndicator(id, cls, text) {
+    const el = $(id);
+    el.className = 'indicator ' + cls;
+    el.lastElementChild.textContent = text;
+  }
+
+  function renderFreshness(now) {
+    const at = stream.lastDataAt;
+    const age = now - at;
+    debug.fresh = at > 0 && age < FRESH_MS;
+    document.body.dataset.fresh = debug.fresh ? '1' : '0';
+    if (!at) return setIndicator('fresh', 'is-bad', '数据中断');
+    const secs = Math.floor(age / 1000);
+    if (debug.fresh) return setIndicator('fresh', 'is-good', secs < 1 ? '数据实时' : `数据实时 · ${secs} 秒前`);
+    setIndicator('fresh', 'is-bad', `数据中断 · ${secs < 120 ? secs + ' 秒' : Math.floor(secs / 60) + ' 分钟'}`);
+  }
+
+  function renderConnection() {
+    switch (stream.status) {
+      case 'open': return setIndicator('conn', 'is-good', '已连接');
+      case 'retrying': {
+        const secs = Math.max(0, Math.ceil((stream.retryAt - Date.now()) / 1000));
+        return setIndicator('conn', 'is-bad', `连接中断/重连中${secs ? ` ${secs}s` : ''}`);
+      }
+      case 'connecting': return setIndicator('conn', 'is-warn', stream.counts.connects > 1 ? '连接中断/重连中' : '连接中…');
+      default: return setIndicator('conn', 'is-warn', '未连接');
+    }
+  }
+
+  function tick() {
+    const now = new Date();
+    renderClock(now);
+    renderFreshness(now.getTime());
+    renderConnection();
+  }
+
+  // ---- boot
+  let resizeTimer = null;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      fitStage();
+      map.mount(chartDPR());
+    }, 150);
+  });
+
+  fitStage();
+  H.renderLegend();
+  draw();
+  tick();
+  setInterval(tick, 500);
+  loadRegions(0);
+  stream.start();
+})();

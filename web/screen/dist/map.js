@@ -1,0 +1,354 @@
+// map.js — the league map: banner boundaries from the hub's regions GeoJSON
+// as an ECharts geo component, devices as scatter series by kind, active
+// alarms as a pulsing effectScatter. It reads the ScreenState; it never
+// changes it.
+(function (root, factory) {
+  root.HubScreen = Object.assign(root.HubScreen || {}, factory(root.HubScreen, root.echarts));
+})(self, function (L, echarts) {
+  'use strict';
+
+  const MAP_NAME = 'alxa';
+  // Canvas text needs a real family list: 'inherit' would make the whole font
+  // string invalid and drop labels back to 10px sans-serif.
+  const FONT = '"Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif';
+  const KIND_IDS = Object.keys(L.KINDS);
+  const ASPECT_SCALE = 0.78; // ≈ cos(40°N): keeps the league's shape on a lon/lat grid
+  const MAP_PAD = 28;
+
+  function featureCode(f) {
+    const p = f.properties || {};
+    return String(p.code || f.id || '');
+  }
+
+  // isCountyLevel picks the banners out of a file that may also hold the
+  // league, towns and grids: level "banner"/"county", or a six-digit GB/T 2260
+  // code of a county-level division (152921, not the league's 152900).
+  function isCountyLevel(f) {
+    const level = String((f.properties || {}).level || '').toLowerCase();
+    if (level) return level === 'banner' || level === 'county' || level === 'district';
+    return /^\d{4}(?!00)\d{2}$/.test(featureCode(f));
+  }
+
+  function isPolygonal(f) {
+    const t = f && f.geometry && f.geometry.type;
+    return t === 'Polygon' || t === 'MultiPolygon';
+  }
+
+  function ringArea(ring) {
+    let a = 0;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) a += (ring[j][0] - ring[i][0]) * (ring[j][1] + ring[i][1]);
+    return Math.abs(a / 2);
+  }
+
+  function inRing(x, y, ring) {
+    let inside = false;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const [xi, yi] = ring[i];
+      const [xj, yj] = ring[j];
+      if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
+  }
+
+  function segDist2(px, py, a, b, kx) {
+    const ax = a[0] * kx, ay = a[1], bx = b[0] * kx, by = b[1];
+    const dx = bx - ax, dy = by - ay;
+    const t = dx || dy ? Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy))) : 0;
+    const ex = ax + t * dx - px, ey = ay + t * dy - py;
+    return ex * ex + ey * ey;
+  }
+
+  // labelPoint finds a point deep inside the region's largest polygon (a
+  // coarse pole of inaccessibility): the banner seat the GeoJSON gives as cp
+  // sits at the edge of 阿拉善左旗, right under the markers of its town.
+  function labelPoint(geometry) {
+    const polys = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+    const poly = polys.reduce((best, p) => (ringArea(p[0]) > ringArea(best[0]) ? p : best));
+    const outer = poly[0];
+    const xs = outer.map((c) => c[0]), ys = outer.map((c) => c[1]);
+    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    const kx = Math.cos((((y0 + y1) / 2) * Math.PI) / 180);
+    const steps = 24;
+    // ~300 vertices per ring are plenty for placing a label.
+    const coarse = poly.map((r) => r.filter((_, k) => k % Math.ceil(r.length / 300) === 0 || k === r.length - 1));
+    let best = null, bestD = -1;
+    for (let i = 1; i < steps; i++) {
+      for (let j = 1; j < steps; j++) {
+        const x = x0 + ((x1 - x0) * i) / steps, y = y0 + ((y1 - y0) * j) / steps;
+        if (!inRing(x, y, outer) || poly.slice(1).some((h) => inRing(x, y, h))) continue;
+        let d = Infinity;
+        for (const ring of coarse) for (let k = 1; k < ring.length; k++) d = Math.min(d, segDist2(x * kx, y, ring[k - 1], ring[k], kx));
+        if (d > bestD) { bestD = d; best = [x, y]; }
+      }
+    }
+    return best;
+  }
+
+  function bbox(features) {
+    const b = [Infinity, Infinity, -Infinity, -Infinity];
+    const walk = (c) => {
+      if (typeof c[0] === 'number') {
+        b[0] = Math.min(b[0], c[0]); b[1] = Math.min(b[1], c[1]);
+        b[2] = Math.max(b[2], c[0]); b[3] = Math.max(b[3], c[1]);
+      } else c.forEach(walk);
+    };
+    for (const f of features) walk(f.geometry.coordinates);
+    return b;
+  }
+
+  // prepareRegions returns the features to draw and every region's name by code.
+  function prepareRegions(geojson) {
+    const all = (geojson && Array.isArray(geojson.features) ? geojson.features : []).filter(isPolygonal);
+    const names = new Map();
+    for (const f of geojson && Array.isArray(geojson.features) ? geojson.features : []) {
+      const name = (f.properties || {}).name;
+      if (name) names.set(featureCode(f), String(name));
+    }
+    const banners = all.filter(isCountyLevel);
+    const features = (banners.length ? banners : all).map((f) => {
+      const properties = { ...f.properties, name: String((f.properties || {}).name || featureCode(f)) };
+      const cp = labelPoint(f.geometry);
+      if (cp) properties.cp = cp;
+      return { type: 'Feature', id: featureCode(f), geometry: f.geometry, properties };
+    });
+    return { geojson: { type: 'FeatureCollection', features }, names, bbox: bbox(features) };
+  }
+
+  class LeagueMap {
+    constructor(el, opts) {
+      this.el = el;
+      this.state = opts.state;
+      this.onReady = opts.onReady || (() => {});
+      this.chart = null;
+      this.regions = null;
+      this.ready = false;
+      this.regionStats = new Map();
+    }
+
+    regionName(code) {
+      return (this.regions && this.regions.names.get(String(code))) || '';
+    }
+
+    setRegions(geojson) {
+      this.regions = prepareRegions(geojson);
+      if (!this.regions.geojson.features.length) throw new Error('regions GeoJSON has no polygons');
+      echarts.registerMap(MAP_NAME, this.regions.geojson);
+    }
+
+    // mount (re)creates the chart; dpr is devicePixelRatio × the stage's CSS
+    // scale, so the canvas stays sharp on a 4K wall.
+    mount(dpr) {
+      if (!this.regions) return;
+      if (this.chart) this.chart.dispose();
+      this.chart = echarts.init(this.el, 'dark', { renderer: 'canvas', devicePixelRatio: dpr });
+      this.chart.on('finished', () => {
+        if (this.ready) return;
+        this.ready = true;
+        this.onReady();
+      });
+      const option = this.baseOption();
+      Object.assign(option.geo, this.geoLayout());
+      // Before the first 'finished' only the geo is drawn: a running
+      // effectScatter animation would keep 'finished' from ever firing.
+      if (this.ready) option.series = this.series();
+      this.chart.setOption(option);
+    }
+
+    // geoLayout fits the league into the chart with its true shape: ECharts
+    // stretches a geo given all four of left/right/top/bottom, so the size
+    // (longer side, px) is computed here from the regions' extent.
+    geoLayout() {
+      const [x0, y0, x1, y1] = this.regions.bbox;
+      const aspect = ((x1 - x0) / (y1 - y0)) * ASPECT_SCALE;
+      const w = Math.max(1, this.chart.getWidth() - 2 * MAP_PAD);
+      const h = Math.max(1, this.chart.getHeight() - 2 * MAP_PAD);
+      const width = Math.min(w, h * aspect);
+      return { layoutCenter: ['50%', '50%'], layoutSize: aspect >= 1 ? width : width / aspect };
+    }
+
+    render() {
+      if (!this.chart || !this.ready) return;
+      this.chart.setOption({ series: this.series() });
+    }
+
+    baseOption() {
+      return {
+        backgroundColor: 'transparent',
+        textStyle: { fontFamily: FONT },
+        tooltip: {
+          trigger: 'item', confine: true, enterable: false, transitionDuration: 0,
+          backgroundColor: 'rgba(4, 18, 38, 0.94)', borderColor: '#2f9bff', borderWidth: 1, padding: [10, 14],
+          textStyle: { color: '#e6f3ff', fontSize: 18 },
+          extraCssText: 'box-shadow: 0 0 18px rgba(47,155,255,.45); line-height: 1.55;',
+          formatter: (p) => this.tooltip(p),
+        },
+        geo: {
+          // Zoom and pan let an operator pull apart a town's stacked markers
+          // (巴彦浩特's elevators); a resize or reload returns to the league.
+          map: MAP_NAME, roam: true, scaleLimit: { min: 0.8, max: 40 }, aspectScale: ASPECT_SCALE,
+          selectedMode: false,
+          label: { show: true, color: '#e4f4ff', fontSize: 24, fontWeight: 'bold', textBorderColor: '#021024', textBorderWidth: 4 },
+          itemStyle: {
+            areaColor: { type: 'linear', x: 0, y: 0, x2: 0, y2: 1, colorStops: [
+              { offset: 0, color: '#0e3a66' }, { offset: 1, color: '#072448' },
+            ] },
+            borderColor: '#5cc8ff', borderWidth: 2.5,
+            shadowColor: 'rgba(0, 150, 255, 0.75)', shadowBlur: 24, shadowOffsetY: 6,
+          },
+          emphasis: { label: { color: '#ffffff' }, itemStyle: { areaColor: '#165490' } },
+          tooltip: { show: true },
+        },
+        series: [],
+      };
+    }
+
+    series() {
+      const sevBySource = this.alarmSeverityBySource();
+      const byKind = new Map();
+      this.regionStats = new Map();
+      for (const [id, d] of this.state.devices) {
+        if (!hasPosition(d)) continue;
+        const kind = L.KINDS[d.kind] ? d.kind : 'other';
+        const sev = strongest(d.alarm_severity, sevBySource.get(id));
+        if (!byKind.has(kind)) byKind.set(kind, []);
+        byKind.get(kind).push(deviceItem(id, d, sev));
+        this.countRegion(d.region_code, d.online, sev);
+      }
+      const list = KIND_IDS.concat('other').map((kind) => kindSeries(kind, byKind.get(kind) || []));
+      list.push(this.alarmSeries());
+      return list;
+    }
+
+    countRegion(code, online, sev) {
+      const key = String(code || '');
+      const r = this.regionStats.get(key) || { total: 0, online: 0, alarmed: 0 };
+      r.total++;
+      if (online) r.online++;
+      if (sev) r.alarmed++;
+      this.regionStats.set(key, r);
+    }
+
+    alarmSeverityBySource() {
+      const m = new Map();
+      for (const a of this.state.alarms.values()) {
+        if (a.source) m.set(String(a.source), strongest(m.get(String(a.source)), a.severity));
+      }
+      return m;
+    }
+
+    // alarmSeries pulses once per alarmed place: the most severe alarm of each
+    // device, or the alarm's own position when its device is unknown.
+    alarmSeries() {
+      const top = new Map();
+      for (const [id, a] of this.state.alarms) {
+        const dev = this.state.devices.get(String(a.source));
+        const pos = hasPosition(a) ? [a.lon, a.lat] : hasPosition(dev) ? [dev.lon, dev.lat] : null;
+        if (!pos) continue;
+        const key = a.source ? 'd:' + a.source : 'a:' + id;
+        const prev = top.get(key);
+        if (!prev || L.severityRank(a.severity) > L.severityRank(prev.severity)) {
+          top.set(key, { id, severity: a.severity, value: pos, source: a.source });
+        }
+      }
+      const data = Array.from(top.values())
+        .sort((x, y) => L.severityRank(x.severity) - L.severityRank(y.severity))
+        .map((t) => ({
+          value: t.value, alarmId: t.id, source: t.source,
+          itemStyle: { color: sevColor(t.severity) },
+        }));
+      return {
+        id: 'alarms', name: '活跃告警', type: 'effectScatter', coordinateSystem: 'geo', geoIndex: 0,
+        data, symbolSize: 20, z: 5, silent: false, showEffectOn: 'render',
+        rippleEffect: { brushType: 'stroke', scale: 3.2, period: 2.4, number: 3 },
+        animation: false,
+      };
+    }
+
+    tooltip(p) {
+      if (p.componentType === 'geo') return this.regionTooltip(p.name);
+      const data = p.data || {};
+      if (data.alarmId !== undefined) return this.alarmTooltip(data);
+      if (data.deviceId !== undefined) return this.deviceTooltip(data.deviceId);
+      return '';
+    }
+
+    regionTooltip(name) {
+      let code = '';
+      if (this.regions) for (const [c, n] of this.regions.names) if (n === name) code = c;
+      const r = this.regionStats.get(code) || { total: 0, online: 0, alarmed: 0 };
+      return `<b style="font-size:20px">${L.escapeHTML(name)}</b><br>` +
+        `设备 ${r.total} 台 · 在线 ${r.online} 台<br>告警设备 ${r.alarmed} 台`;
+    }
+
+    deviceTooltip(id) {
+      const d = this.state.devices.get(id);
+      if (!d) return '';
+      const k = L.kindInfo(d.kind);
+      const sev = strongest(d.alarm_severity, this.alarmSeverityBySource().get(id));
+      const status = sev ? `<span style="color:${sevColor(sev)}">告警 · ${L.SEVERITY[sev].label}</span>`
+        : d.online ? '<span style="color:#3ee08f">在线</span>' : '<span style="color:#9aa7b4">离线</span>';
+      const rows = Object.keys(d.values || {}).slice(0, 8).map((m) =>
+        `${L.escapeHTML(L.metricLabel(d.kind, m))}：<b>${L.escapeHTML(L.formatMetric(d.kind, m, d.values[m]))}</b>`);
+      return `<b style="font-size:20px">${L.escapeHTML(d.name || id)}</b><br>` +
+        `${L.escapeHTML(k.label)} · ${L.escapeHTML(d.region_name || this.regionName(d.region_code))} · ${status}<br>` +
+        (rows.length ? rows.join('<br>') + '<br>' : '') +
+        `<span style="color:#8fb3d6">更新 ${L.escapeHTML(L.formatTime(d.last_seen))}</span>`;
+    }
+
+    alarmTooltip(data) {
+      const dev = this.state.devices.get(String(data.source));
+      const alarms = Array.from(this.state.alarms.values())
+        .filter((a) => (data.source ? String(a.source) === String(data.source) : false))
+        .sort((x, y) => L.severityRank(y.severity) - L.severityRank(x.severity));
+      if (!alarms.length) {
+        const a = this.state.alarms.get(data.alarmId);
+        if (a) alarms.push(a);
+      }
+      const lines = alarms.slice(0, 5).map((a) =>
+        `<span style="color:${sevColor(a.severity)}">【${L.escapeHTML(sevLabel(a.severity))}】</span>${L.escapeHTML(a.label || a.type)}`);
+      const head = dev ? this.deviceTooltip(String(data.source)) : `<b style="font-size:20px">${L.escapeHTML(data.source || '告警')}</b>`;
+      return head + '<hr style="border:0;border-top:1px solid #2f9bff55;margin:6px 0">' + lines.join('<br>');
+    }
+  }
+
+  function hasPosition(x) {
+    return !!x && Number.isFinite(x.lon) && Number.isFinite(x.lat) && !(x.lon === 0 && x.lat === 0);
+  }
+
+  function strongest(a, b) {
+    const s = L.severityRank(a) >= L.severityRank(b) ? a : b;
+    return L.severityRank(s) > 0 ? s : '';
+  }
+
+  function sevColor(sev) {
+    return L.SEVERITY[sev] ? L.SEVERITY[sev].color : '#ff3b3b';
+  }
+
+  function sevLabel(sev) {
+    return L.SEVERITY[sev] ? L.SEVERITY[sev].label : String(sev || '告警');
+  }
+
+  function deviceItem(id, d, sev) {
+    const k = L.kindInfo(d.kind);
+    const color = sev ? sevColor(sev) : d.online ? k.color : L.OFFLINE_COLOR;
+    return {
+      value: [d.lon, d.lat], deviceId: id,
+      symbolSize: sev ? 20 : d.online ? 15 : 12,
+      itemStyle: { color, borderColor: sev ? '#ffffff' : 'rgba(2,16,36,0.9)', borderWidth: sev ? 2 : 1, opacity: d.online || sev ? 1 : 0.85 },
+      rank: sev ? 2 : d.online ? 1 : 0,
+    };
+  }
+
+  function kindSeries(kind, data) {
+    const k = kind === 'other' ? L.kindInfo('') : L.KINDS[kind];
+    // Alarmed markers last, so they are drawn on top of their neighbours.
+    data.sort((x, y) => x.rank - y.rank);
+    return {
+      id: 'dev-' + kind, name: k.label, type: 'scatter', coordinateSystem: 'geo', geoIndex: 0,
+      symbol: k.symbol, data, z: 3, animation: false, progressive: 0,
+      emphasis: { scale: 1.6 },
+    };
+  }
+
+  return { LeagueMap, prepareRegions, MAP_NAME };
+});

@@ -1,0 +1,273 @@
+// stream.js — the /ws/screen client (docs/screen-protocol.md) and the entity
+// state it maintains. No DOM and no ECharts here: the page subscribes with
+// onChange/onStatus, and test/stream.test.js drives it with a fake WebSocket.
+(function (root, factory) {
+  const m = factory();
+  if (typeof module === 'object' && module.exports) module.exports = m;
+  else root.HubScreen = Object.assign(root.HubScreen || {}, m);
+})(typeof self !== 'undefined' ? self : this, function () {
+  'use strict';
+
+  const BACKOFF_MS = [1000, 2000, 4000, 8000, 10000];
+  // A synced stream carries a stats delta about once a second; this much
+  // silence means a half-open connection, so the client reconnects.
+  const STALL_MS = 15000;
+  const CONNECT_TIMEOUT_MS = 10000;
+
+  function backoffDelay(attempt) {
+    return BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
+  }
+
+  function isSeq(x) {
+    return Number.isSafeInteger(x) && x >= 0;
+  }
+
+  function isObject(x) {
+    return x !== null && typeof x === 'object' && !Array.isArray(x);
+  }
+
+  // streamURL builds ws(s)://host{base}ws/screen[?since=SEQ] for the page's origin.
+  function streamURL(loc, base, since) {
+    const proto = loc.protocol === 'https:' ? 'wss:' : 'ws:';
+    const q = since === null || since === undefined ? '' : '?since=' + since;
+    return proto + '//' + loc.host + (base || '/') + 'ws/screen' + q;
+  }
+
+  // ScreenState is the client's materialised view: devices, active alarms and
+  // the hub stats, plus the seq of the last delta applied.
+  class ScreenState {
+    constructor() {
+      this.seq = null;
+      this.devices = new Map();
+      this.alarms = new Map();
+      this.stats = null;
+      this.applied = 0;
+    }
+
+    replace(entities, seq) {
+      const e = isObject(entities) ? entities : {};
+      this.devices = new Map();
+      this.alarms = new Map();
+      this.stats = null;
+      for (const d of list(e.device)) if (isObject(d) && d.id !== undefined) this.upsert('device', String(d.id), d);
+      for (const a of list(e.alarm)) if (isObject(a) && a.id !== undefined) this.upsert('alarm', String(a.id), a);
+      for (const s of list(e.stats)) if (isObject(s)) this.upsert('stats', String(s.id), s);
+      this.seq = seq;
+    }
+
+    // apply applies one in-sequence delta; it returns false when the delta
+    // changed nothing the page knows about (unknown entity, bad payload).
+    apply(d) {
+      this.seq = d.seq;
+      this.applied++;
+      const id = d.id === undefined || d.id === null ? null : String(d.id);
+      if (id === null) return false;
+      if (d.op === 'remove') return this.remove(d.entity, id);
+      if (d.op === 'upsert' && isObject(d.data)) return this.upsert(d.entity, id, d.data);
+      return false;
+    }
+
+    upsert(entity, id, data) {
+      switch (entity) {
+        case 'device': this.devices.set(id, data); return true;
+        case 'alarm':
+          // A cleared alarm is sent once before its remove; it is no longer active.
+          if (data.status === 'cleared') this.alarms.delete(id);
+          else this.alarms.set(id, data);
+          return true;
+        case 'stats': this.stats = data; return true;
+      }
+      return false;
+    }
+
+    remove(entity, id) {
+      switch (entity) {
+        case 'device': return this.devices.delete(id);
+        case 'alarm': return this.alarms.delete(id);
+        case 'stats': this.stats = null; return true;
+      }
+      return false;
+    }
+  }
+
+  function list(x) {
+    return Array.isArray(x) ? x : [];
+  }
+
+  // ScreenStream keeps one WebSocket to /ws/screen: snapshot, then deltas in
+  // seq order; on a gap, a stall or a close it reconnects with ?since=SEQ
+  // after a backoff of 1 s, 2 s, 4 s … 10 s.
+  class ScreenStream {
+    constructor(opts) {
+      this.url = opts.url; // (since|null) => string
+      this.WebSocket = opts.WebSocket;
+      this.state = opts.state || new ScreenState();
+      this.onChange = opts.onChange || (() => {});
+      this.onStatus = opts.onStatus || (() => {});
+      this.log = opts.log || console;
+      this.now = opts.now || (() => Date.now());
+      this.timers = opts.timers || { set: (f, ms) => setTimeout(f, ms), clear: (t) => clearTimeout(t) };
+      this.ws = null;
+      this.synced = false; // a snapshot or resume arrived on this socket
+      this.attempt = 0;
+      this.retryTimer = null;
+      this.watchTimer = null;
+      this.status = 'idle';
+      this.retryAt = 0;
+      this.lastDataAt = 0; // when the last snapshot/resume/delta arrived
+      this.needSnapshot = false;
+      this.counts = { snapshots: 0, resumes: 0, gaps: 0, malformed: 0, connects: 0 };
+    }
+
+    start() {
+      this.stopped = false;
+      this.connect(this.state.seq);
+    }
+
+    stop() {
+      this.stopped = true;
+      this.timers.clear(this.retryTimer);
+      this.drop();
+      this.setStatus('idle');
+    }
+
+    connect(since) {
+      this.retryTimer = null;
+      this.synced = false;
+      this.counts.connects++;
+      let ws;
+      try {
+        ws = new this.WebSocket(this.url(since));
+      } catch (err) {
+        this.log.error('screen: cannot open websocket', err);
+        this.retry();
+        return;
+      }
+      this.ws = ws;
+      ws.onmessage = (ev) => { if (this.ws === ws) this.frame(ev.data); };
+      ws.onclose = (ev) => {
+        if (this.ws !== ws) return;
+        this.log.warn('screen: websocket closed', ev && ev.code, ev && ev.reason);
+        this.ws = null;
+        this.retry();
+      };
+      ws.onerror = () => {}; // a close event always follows
+      this.setStatus('connecting');
+      this.watch(CONNECT_TIMEOUT_MS);
+    }
+
+    // drop forgets the current socket so that its late events are ignored.
+    drop() {
+      const ws = this.ws;
+      this.ws = null;
+      this.synced = false;
+      this.timers.clear(this.watchTimer);
+      if (!ws) return;
+      ws.onmessage = ws.onclose = ws.onerror = null;
+      try { ws.close(); } catch (_) { /* already closing */ }
+    }
+
+    retry(fresh) {
+      this.drop();
+      if (this.stopped) return;
+      const delay = backoffDelay(this.attempt++);
+      // Once a resume has gone wrong, ask for a snapshot until one arrives.
+      if (fresh) this.needSnapshot = true;
+      const since = this.needSnapshot ? null : this.state.seq;
+      this.retryAt = this.now() + delay;
+      this.setStatus('retrying');
+      this.timers.clear(this.retryTimer);
+      this.retryTimer = this.timers.set(() => this.connect(since), delay);
+    }
+
+    // watch (re)arms the watchdog: before sync it bounds the connect time;
+    // after, it fires once lastDataAt is older than STALL_MS. Deltas only bump
+    // lastDataAt, so thousands a second cost no timer churn.
+    watch(ms) {
+      this.timers.clear(this.watchTimer);
+      this.watchTimer = this.timers.set(() => {
+        const idle = this.now() - this.lastDataAt;
+        if (this.synced && idle < STALL_MS) return this.watch(STALL_MS - idle);
+        this.log.warn('screen: stream stalled, reconnecting');
+        this.retry();
+      }, ms);
+    }
+
+    setStatus(s) {
+      this.status = s;
+      this.onStatus(s);
+    }
+
+    frame(text) {
+      let msg;
+      try {
+        msg = JSON.parse(text);
+      } catch (err) {
+        return this.malformed('not JSON', text);
+      }
+      if (!isObject(msg) || typeof msg.type !== 'string') return this.malformed('no type', text);
+      switch (msg.type) {
+        case 'snapshot': return this.snapshot(msg, text);
+        case 'resume': return this.resume(msg, text);
+        case 'delta': return this.delta(msg, text);
+      }
+      this.log.info('screen: ignoring frame type', msg.type);
+    }
+
+    malformed(why, text) {
+      this.counts.malformed++;
+      this.log.warn('screen: malformed frame skipped:', why, String(text).slice(0, 200));
+    }
+
+    snapshot(msg, text) {
+      if (!isSeq(msg.seq)) return this.malformed('snapshot without seq', text);
+      this.state.replace(msg.entities, msg.seq);
+      this.needSnapshot = false;
+      this.counts.snapshots++;
+      this.synchronised();
+      this.onChange('snapshot');
+    }
+
+    resume(msg, text) {
+      if (!isSeq(msg.seq)) return this.malformed('resume without seq', text);
+      if (msg.seq !== this.state.seq) {
+        // The server resumed from a point we did not ask for: start afresh.
+        this.log.warn('screen: resume at', msg.seq, 'but last applied is', this.state.seq);
+        return this.retry(true);
+      }
+      this.counts.resumes++;
+      this.synchronised();
+      this.onChange('resume');
+    }
+
+    synchronised() {
+      this.synced = true;
+      this.attempt = 0;
+      this.lastDataAt = this.now();
+      this.watch(STALL_MS);
+      this.setStatus('open');
+    }
+
+    delta(msg, text) {
+      if (!isSeq(msg.seq)) return this.malformed('delta without seq', text);
+      if (!this.synced) {
+        this.log.warn('screen: delta before snapshot, reconnecting');
+        return this.retry(true);
+      }
+      if (msg.seq <= this.state.seq) return; // already applied
+      if (msg.seq !== this.state.seq + 1) {
+        this.counts.gaps++;
+        this.log.warn('screen: gap after seq', this.state.seq, 'got', msg.seq);
+        return this.retry();
+      }
+      // An in-sequence delta is applied even when its payload is unusable:
+      // refusing it would only bring the same frame back on every resume.
+      if (msg.op === 'upsert' && !isObject(msg.data)) this.malformed('upsert without data', text);
+      this.state.apply(msg);
+      this.lastDataAt = this.now();
+      this.onChange('delta', msg.entity);
+    }
+  }
+
+  return { ScreenState, ScreenStream, backoffDelay, streamURL, BACKOFF_MS, STALL_MS };
+});

@@ -1,0 +1,207 @@
+// Protocol tests for src/stream.js against docs/screen-protocol.md, with a
+// fake WebSocket and fake timers: `npm test` (node --test), no browser.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { ScreenStream, ScreenState, backoffDelay, streamURL } = require('../src/stream.js');
+
+class FakeSocket {
+  constructor(url) {
+    this.url = url;
+    this.closed = false;
+    FakeSocket.all.push(this);
+  }
+  close() { this.closed = true; }
+  send(obj) { this.onmessage({ data: typeof obj === 'string' ? obj : JSON.stringify(obj) }); }
+  serverClose(code) { this.onclose({ code, reason: '' }); }
+}
+
+function harness() {
+  FakeSocket.all = [];
+  const timers = [];
+  let clock = 0;
+  const quiet = { warn() {}, error() {}, info() {} };
+  const s = new ScreenStream({
+    url: (since) => 'ws://hub/ws/screen' + (since === null || since === undefined ? '' : '?since=' + since),
+    WebSocket: FakeSocket,
+    log: quiet,
+    now: () => clock,
+    timers: {
+      set: (f, ms) => { const t = { f, at: clock + ms }; timers.push(t); return t; },
+      clear: (t) => { const i = timers.indexOf(t); if (i >= 0) timers.splice(i, 1); },
+    },
+  });
+  // advance runs due timers in time order.
+  s.advance = (ms) => {
+    const end = clock + ms;
+    for (;;) {
+      timers.sort((a, b) => a.at - b.at);
+      const t = timers[0];
+      if (!t || t.at > end) break;
+      timers.shift();
+      clock = t.at;
+      t.f();
+    }
+    clock = end;
+  };
+  s.socket = () => FakeSocket.all[FakeSocket.all.length - 1];
+  return s;
+}
+
+const dev = (id, extra) => ({ id, kind: 'hydrology', name: id, lon: 101, lat: 41, online: true, ...extra });
+const snapshot = (seq, devices, alarms) => ({
+  type: 'snapshot', seq, entities: { device: devices || [], alarm: alarms || [], stats: [{ id: 'hub', readings_total: 5 }] },
+});
+
+test('snapshot then in-order deltas are applied', () => {
+  const s = harness();
+  s.start();
+  assert.equal(s.socket().url, 'ws://hub/ws/screen');
+  s.socket().send(snapshot(10, [dev('a'), dev('b')], [{ id: 7, source: 'a', severity: 'major', status: 'active' }]));
+  assert.equal(s.status, 'open');
+  assert.equal(s.state.seq, 10);
+  assert.equal(s.state.devices.size, 2);
+  assert.ok(s.state.alarms.has('7'));
+  s.socket().send({ type: 'delta', seq: 11, entity: 'device', op: 'upsert', id: 'c', data: dev('c') });
+  s.socket().send({ type: 'delta', seq: 12, entity: 'device', op: 'remove', id: 'a' });
+  s.socket().send({ type: 'delta', seq: 13, entity: 'alarm', op: 'upsert', id: '7', data: { id: 7, status: 'cleared' } });
+  s.socket().send({ type: 'delta', seq: 14, entity: 'alarm', op: 'remove', id: '7' });
+  s.socket().send({ type: 'delta', seq: 15, entity: 'stats', op: 'upsert', id: 'hub', data: { id: 'hub', readings_total: 9 } });
+  assert.equal(s.state.seq, 15);
+  assert.equal(s.state.applied, 5);
+  assert.deepEqual([...s.state.devices.keys()].sort(), ['b', 'c']);
+  assert.equal(s.state.alarms.size, 0);
+  assert.equal(s.state.stats.readings_total, 9);
+});
+
+test('a gap reconnects with ?since= after 1 s and a resume keeps state', () => {
+  const s = harness();
+  s.start();
+  s.socket().send(snapshot(10, [dev('a')]));
+  s.socket().send({ type: 'delta', seq: 12, entity: 'device', op: 'upsert', id: 'x', data: dev('x') });
+  assert.equal(s.status, 'retrying');
+  assert.equal(s.state.devices.has('x'), false, 'the delta after a gap is not applied');
+  const old = s.socket();
+  assert.ok(old.closed);
+  s.advance(999);
+  assert.equal(FakeSocket.all.length, 1);
+  s.advance(1);
+  assert.equal(s.socket().url, 'ws://hub/ws/screen?since=10');
+  s.socket().send({ type: 'resume', seq: 10 });
+  s.socket().send({ type: 'delta', seq: 11, entity: 'device', op: 'upsert', id: 'x', data: dev('x') });
+  assert.equal(s.status, 'open');
+  assert.deepEqual([...s.state.devices.keys()].sort(), ['a', 'x']);
+  assert.equal(s.counts.resumes, 1);
+  assert.equal(s.counts.gaps, 1);
+});
+
+test('a snapshot on reconnect replaces the whole state', () => {
+  const s = harness();
+  s.start();
+  s.socket().send(snapshot(10, [dev('a'), dev('b')]));
+  s.socket().serverClose(1008);
+  s.advance(1000);
+  assert.equal(s.socket().url, 'ws://hub/ws/screen?since=10');
+  s.socket().send(snapshot(500, [dev('z')]));
+  assert.deepEqual([...s.state.devices.keys()], ['z']);
+  assert.equal(s.state.seq, 500);
+});
+
+test('backoff doubles to 10 s and resets after a snapshot', () => {
+  assert.deepEqual([0, 1, 2, 3, 4, 5, 9].map(backoffDelay), [1000, 2000, 4000, 8000, 10000, 10000, 10000]);
+  const s = harness();
+  s.start();
+  const waits = [];
+  for (let i = 0; i < 6; i++) {
+    const before = FakeSocket.all.length;
+    s.socket().serverClose(1006);
+    let waited = 0;
+    while (FakeSocket.all.length === before) { s.advance(500); waited += 500; }
+    waits.push(waited);
+  }
+  assert.deepEqual(waits, [1000, 2000, 4000, 8000, 10000, 10000]);
+  s.socket().send(snapshot(1));
+  s.socket().serverClose(1006);
+  s.advance(1000);
+  assert.equal(FakeSocket.all.length, 8);
+});
+
+test('malformed frames and unknown entities are skipped without losing sync', () => {
+  const s = harness();
+  s.start();
+  s.socket().send(snapshot(1, [dev('a')]));
+  s.socket().send('{not json');
+  s.socket().send('[]');
+  s.socket().send({ type: 'delta', entity: 'device', op: 'upsert', id: 'q', data: dev('q') }); // no seq
+  s.socket().send({ type: 'delta', seq: 2, entity: 'incident', op: 'upsert', id: '1', data: { id: 1 } });
+  s.socket().send({ type: 'delta', seq: 3, entity: 'device', op: 'upsert', id: 'b' }); // no data
+  s.socket().send({ type: 'hello' });
+  s.socket().send({ type: 'delta', seq: 4, entity: 'device', op: 'upsert', id: 'c', data: dev('c') });
+  assert.equal(s.status, 'open');
+  assert.equal(s.state.seq, 4);
+  assert.deepEqual([...s.state.devices.keys()].sort(), ['a', 'c']);
+  assert.equal(s.counts.malformed, 4);
+});
+
+test('duplicates are ignored; a delta before any snapshot forces a fresh one', () => {
+  const s = harness();
+  s.start();
+  s.socket().send(snapshot(5, [dev('a')]));
+  s.socket().send({ type: 'delta', seq: 5, entity: 'device', op: 'remove', id: 'a' });
+  assert.ok(s.state.devices.has('a'));
+  s.socket().serverClose(1006);
+  s.advance(1000);
+  s.socket().send({ type: 'delta', seq: 6, entity: 'device', op: 'remove', id: 'a' });
+  assert.equal(s.status, 'retrying');
+  s.advance(2000); // second attempt without a sync in between
+  assert.equal(s.socket().url, 'ws://hub/ws/screen');
+});
+
+test('a resume at another seq than asked for starts afresh', () => {
+  const s = harness();
+  s.start();
+  s.socket().send(snapshot(5));
+  s.socket().serverClose(1006);
+  s.advance(1000);
+  s.socket().send({ type: 'resume', seq: 3 });
+  assert.equal(s.status, 'retrying');
+  s.advance(2000); // second attempt without a sync in between
+  assert.equal(s.socket().url, 'ws://hub/ws/screen');
+  s.socket().serverClose(1006); // still no snapshot: keep asking for one
+  s.advance(4000);
+  assert.equal(s.socket().url, 'ws://hub/ws/screen');
+  s.socket().send(snapshot(9));
+  s.socket().serverClose(1006);
+  s.advance(1000);
+  assert.equal(s.socket().url, 'ws://hub/ws/screen?since=9');
+});
+
+test('a silent stream is reconnected after the stall timeout', () => {
+  const s = harness();
+  s.start();
+  s.socket().send(snapshot(5));
+  s.advance(10000);
+  s.socket().send({ type: 'delta', seq: 6, entity: 'stats', op: 'upsert', id: 'hub', data: { id: 'hub' } });
+  s.advance(14000);
+  assert.equal(s.status, 'open');
+  s.advance(1000);
+  assert.equal(s.status, 'retrying');
+  s.advance(1000);
+  assert.equal(s.socket().url, 'ws://hub/ws/screen?since=6');
+});
+
+test('streamURL follows the page scheme and host', () => {
+  assert.equal(streamURL({ protocol: 'https:', host: 'hub.gov:8443' }, '/', 42), 'wss://hub.gov:8443/ws/screen?since=42');
+  assert.equal(streamURL({ protocol: 'http:', host: '10.0.0.5' }, '/', null), 'ws://10.0.0.5/ws/screen');
+  assert.equal(streamURL({ protocol: 'http:', host: 'h' }, '/hub/', 0), 'ws://h/hub/ws/screen?since=0');
+});
+
+test('ScreenState.replace drops everything from before', () => {
+  const st = new ScreenState();
+  st.replace({ device: [dev('a')], alarm: [{ id: 1, status: 'active' }, { id: 2, status: 'cleared' }] }, 3);
+  assert.equal(st.alarms.size, 1);
+  st.replace({}, 9);
+  assert.equal(st.devices.size, 0);
+  assert.equal(st.stats, null);
+  assert.equal(st.seq, 9);
+});
