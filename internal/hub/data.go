@@ -69,13 +69,19 @@ type stats struct {
 	AlarmsActive  int       `json:"alarms_active"`
 }
 
-// publishStats sends the stats entity once a second.
+// publishStats sends the stats entity once a second. The rate is averaged
+// over the last rateWindow ticks: devices report in bursts, and a one-second
+// rate would jump between zero and hundreds.
 func (h *Hub) publishStats(ctx context.Context) {
 	defer h.bg.Done()
+	const rateWindow = 5
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	var last int64
-	lastAt := time.Now()
+	type point struct {
+		at    time.Time
+		total int64
+	}
+	window := []point{{time.Now(), 0}}
 	for {
 		select {
 		case <-ctx.Done():
@@ -83,9 +89,13 @@ func (h *Hub) publishStats(ctx context.Context) {
 		case now := <-tick.C:
 			c := h.pipeline.Counters()
 			total := c.Get(ingest.CountReadings)
+			window = append(window, point{now, total})
+			if len(window) > rateWindow+1 {
+				window = window[1:]
+			}
+			first := window[0]
 			s := stats{ID: "hub", TS: now.UTC(), ReadingsTotal: total, DeadLetters: c.Get(ingest.CountRejected),
-				ReadingsPerS: float64(total-last) / now.Sub(lastAt).Seconds(), AlarmsActive: len(h.engine.ActiveAlarms())}
-			last, lastAt = total, now
+				ReadingsPerS: float64(total-first.total) / now.Sub(first.at).Seconds(), AlarmsActive: len(h.engine.ActiveAlarms())}
 			for _, v := range h.engine.Views() {
 				s.DevicesTotal++
 				if v.Online {
