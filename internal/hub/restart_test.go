@@ -1,0 +1,44 @@
+package hub_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ywtg/hub/internal/hub"
+)
+
+// After a restart on the same data dir the hub still knows the device, its
+// latest values and its active alarm, and a reading back under the clear
+// level clears that alarm: rule state is restored, not just rows.
+func TestStateSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	start := func() *testHub {
+		h, err := hub.Start(context.Background(), hub.Options{HTTPAddr: "127.0.0.1:0", MQTTAddr: "127.0.0.1:0", DataDir: dir, Logger: log})
+		require.NoError(t, err)
+		return &testHub{Hub: h, base: "http://" + h.HTTPAddr()}
+	}
+	h := start()
+	secret := h.register(t, hydrologyStation("hy-restart"))
+	c, err := h.dial("hy-restart", secret)
+	require.NoError(t, err)
+	for i, v := range []float64{1070.5, 1070.6, 1070.7} {
+		publish(t, c, "devices/hy-restart/telemetry", sample(int64(i+1), map[string]any{"water_level_m": v}))
+	}
+	require.Eventually(t, func() bool { return len(h.alarms(t, "?status=active")) == 1 }, waitLong, tick)
+	c.Disconnect(100)
+	require.NoError(t, h.Close())
+
+	h = start()
+	defer h.Close()
+	require.Len(t, h.alarms(t, "?status=active"), 1)
+	require.Equal(t, 1070.7, h.device(t, "hy-restart").Values["water_level_m"])
+	c = h.connect(t, "hy-restart", secret)
+	publish(t, c, "devices/hy-restart/telemetry", sample(10, map[string]any{"water_level_m": 1069.5}))
+	require.Eventually(t, func() bool { return len(h.alarms(t, "?status=active")) == 0 }, waitLong, tick)
+	require.Equal(t, "cleared", h.alarms(t, "?status=all")[0].Status)
+}
