@@ -196,7 +196,8 @@
             shadowColor: 'rgba(0, 150, 255, 0.75)', shadowBlur: 24, shadowOffsetY: 6,
           },
           emphasis: { label: { color: '#ffffff' }, itemStyle: { areaColor: '#165490' } },
-          tooltip: { show: true },
+          // Components do not inherit the global tooltip formatter.
+          tooltip: { show: true, formatter: (p) => this.regionTooltip(p.name) },
         },
         series: [],
       };
@@ -265,7 +266,6 @@
     }
 
     tooltip(p) {
-      if (p.componentType === 'geo') return this.regionTooltip(p.name);
       const data = p.data || {};
       if (data.alarmId !== undefined) return this.alarmTooltip(data);
       if (data.deviceId !== undefined) return this.deviceTooltip(data.deviceId);
