@@ -3,7 +3,6 @@ package hub_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,14 +17,9 @@ import (
 
 // chromium finds Debian's Chromium (or another Chrome) on the machine.
 func chromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("no Chromium on this machine (apt-get install chromium fonts-noto-cjk); skipping browser test")
-	return ""
+	return binary(t, "apt-get install chromium fonts-noto-cjk", "chromium", "chromium-browser", "google-chrome", "headless-shell")
 }
+
 
 // artifacts is where browser tests leave screenshots: $HUB_TEST_ARTIFACTS or
 // the repository's artifacts/ folder.

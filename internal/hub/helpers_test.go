@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"os/exec"
 	"testing"
 	"time"
 
@@ -218,4 +219,22 @@ func (s *screen) waitFor(match func(frame) bool) frame {
 			return f
 		}
 	}
+}
+
+// binary finds the first of names on PATH. Without one the test skips, saying
+// why — except under CI (CI set), where .ci/run installs it and its absence
+// is a failure, so a broken install cannot pass as skipped tests.
+func binary(t *testing.T, install string, names ...string) string {
+	t.Helper()
+	for _, name := range names {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	msg := fmt.Sprintf("none of %v on this machine (%s)", names, install)
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg + "; CI must install it")
+	}
+	t.Skip(msg + "; skipping")
+	return ""
 }

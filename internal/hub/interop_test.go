@@ -12,10 +12,7 @@ import (
 // Interop with a client no one here wrote: Debian's mosquitto_pub publishes
 // to the embedded broker with a device's credentials and the reading shows up.
 func TestMosquittoPubInterop(t *testing.T) {
-	bin, err := exec.LookPath("mosquitto_pub")
-	if err != nil {
-		t.Skip("mosquitto_pub not installed (apt-get install mosquitto-clients); skipping interop test")
-	}
+	bin := binary(t, "apt-get install mosquitto-clients", "mosquitto_pub")
 	h := startHub(t)
 	secret := h.register(t, hydrologyStation("hy-mosq"))
 	host, port, err := net.SplitHostPort(h.MQTTAddr())
