@@ -20,7 +20,6 @@ func chromium(t *testing.T) string {
 	return binary(t, "apt-get install chromium fonts-noto-cjk", "chromium", "chromium-browser", "google-chrome", "headless-shell")
 }
 
-
 // artifacts is where browser tests leave screenshots: $HUB_TEST_ARTIFACTS or
 // the repository's artifacts/ folder.
 func artifacts(t *testing.T) string {
