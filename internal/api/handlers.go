@@ -56,10 +56,10 @@ func (s *server) addDevice(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) listDevices(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	kind, region, online := q.Get("kind"), q.Get("region"), q.Get("online")
+	kind, region, online := q.Get("kind"), regionPrefix(q.Get("region")), q.Get("online")
 	out := []engine.DeviceView{}
 	for _, v := range s.opts.Engine.Views() {
-		if (kind != "" && v.Kind != kind) || (region != "" && !strings.HasPrefix(v.RegionCode, strings.TrimRight(region, "0"))) {
+		if (kind != "" && v.Kind != kind) || (region != "" && !strings.HasPrefix(v.RegionCode, region)) {
 			continue
 		}
 		if online != "" && strconv.FormatBool(v.Online) != online {
@@ -255,6 +255,15 @@ func (s *server) metrics(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintf(w, "# TYPE hub_%s counter\nhub_%s %d\n", k, k, c[k])
 		}
 	}
+}
+
+// regionPrefix turns a GB/T 2260 code into the prefix its descendants share:
+// 152900 (a league) → 1529, 150000 → 15; 152921 and longer codes stay whole.
+func regionPrefix(code string) string {
+	for len(code) > 2 && len(code) <= 6 && strings.HasSuffix(code, "00") {
+		code = code[:len(code)-2]
+	}
+	return code
 }
 
 func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {

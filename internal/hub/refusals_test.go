@@ -109,6 +109,24 @@ func TestRegistrationErrors(t *testing.T) {
 	var d deviceView
 	require.Equal(t, http.StatusOK, h.call(t, http.MethodGet, "/api/v1/devices/hy-1", nil, &d))
 	require.Equal(t, "hy-1", d.ID)
+
+	for _, tc := range []struct {
+		desc, query string
+		want        int
+	}{
+		{"the league contains its banners", "?region=152900", 1},
+		{"the banner itself", "?region=152921", 1},
+		{"another banner", "?region=152923", 0},
+		{"by kind", "?kind=hydrology", 1},
+		{"another kind", "?kind=elevator", 0},
+		{"offline devices", "?online=false", 1},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			var out struct{ Count int }
+			require.Equal(t, http.StatusOK, h.call(t, http.MethodGet, "/api/v1/devices"+tc.query, nil, &out))
+			require.Equal(t, tc.want, out.Count)
+		})
+	}
 }
 
 func now() string { return time.Now().UTC().Format(time.RFC3339Nano) }

@@ -36,6 +36,9 @@ type groupWriter struct {
 	maxRows int
 	in      chan *request
 	wg      sync.WaitGroup
+
+	mu     sync.RWMutex // guards closed against sends on a closed channel
+	closed bool
 }
 
 func newGroupWriter(w Writer, sink Sink, log *slog.Logger, counts *Counters, maxRows int) *groupWriter {
@@ -48,11 +51,18 @@ func newGroupWriter(w Writer, sink Sink, log *slog.Logger, counts *Counters, max
 // submit queues b and waits until it is durable (nil) or failed.
 func (g *groupWriter) submit(ctx context.Context, b store.Batch) error {
 	r := &request{batch: b, done: make(chan error, 1)}
+	g.mu.RLock()
+	if g.closed {
+		g.mu.RUnlock()
+		return ErrClosed
+	}
 	select {
-	case g.in <- r:
+	case g.in <- r: // the loop keeps draining, so close waits at most one send
 	case <-ctx.Done():
+		g.mu.RUnlock()
 		return ctx.Err()
 	}
+	g.mu.RUnlock()
 	select {
 	case err := <-r.done:
 		return err
@@ -62,8 +72,14 @@ func (g *groupWriter) submit(ctx context.Context, b store.Batch) error {
 }
 
 // close stops taking requests and returns once every queued one is written.
+// A submit racing with close gets ErrClosed, never a panic.
 func (g *groupWriter) close() {
-	close(g.in)
+	g.mu.Lock()
+	if !g.closed {
+		g.closed = true
+		close(g.in)
+	}
+	g.mu.Unlock()
 	g.wg.Wait()
 }
 
