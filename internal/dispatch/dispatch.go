@@ -1,0 +1,59 @@
+// Package dispatch will run each case through the 一网统管 loop
+// (上报 → 立案 → 派遣 → 签收/处置 → 反馈 → 核查 → 结案 → 评价) to the agencies
+// responsible, consuming the engine's incidents and the hotline's reports.
+// So far it holds the case states and the transitions between them (SPEC §6),
+// the contract the rest of the loop is built on. It must not reach into
+// ingest or the engine's internals: incidents arrive through its own API.
+package dispatch
+
+import (
+	"fmt"
+	"slices"
+)
+
+// State is a case's state: a stable English id; Chinese labels are the UI's.
+type State string
+
+// The case states of SPEC §6.
+const (
+	Reported   State = "reported"   // 待受理
+	Registered State = "registered" // 已立案
+	Rejected   State = "rejected"   // 不予立案
+	Dispatched State = "dispatched" // 已派遣
+	Accepted   State = "accepted"   // 已签收/处置中
+	Returned   State = "returned"   // 退回
+	Resolved   State = "resolved"   // 已反馈
+	Closed     State = "closed"     // 已结案
+	Suspended  State = "suspended"  // 挂账
+)
+
+// transitions lists where each state may go. Resolved → Dispatched is 返工
+// (verification failed); Returned goes back to the dispatcher, who
+// re-dispatches; a suspended case resumes where dispatch left it.
+var transitions = map[State][]State{
+	Reported:   {Registered, Rejected},
+	Registered: {Dispatched, Suspended},
+	Dispatched: {Accepted, Returned, Suspended},
+	Returned:   {Dispatched, Suspended},
+	Accepted:   {Resolved, Suspended},
+	Resolved:   {Closed, Dispatched},
+	Suspended:  {Registered, Dispatched},
+	Rejected:   nil,
+	Closed:     nil,
+}
+
+// Next returns the states a case in s may move to.
+func Next(s State) []State { return slices.Clone(transitions[s]) }
+
+// Check returns nil if a case may move from one state to another, and
+// otherwise an error naming the state and the transitions it allows.
+func Check(from, to State) error {
+	next, known := transitions[from]
+	if !known {
+		return fmt.Errorf("%w: unknown state %q", ErrIllegalTransition, from)
+	}
+	if slices.Contains(next, to) {
+		return nil
+	}
+	return fmt.Errorf("%w: a %s case cannot become %s; allowed: %v", ErrIllegalTransition, from, to, next)
+}
