@@ -72,7 +72,34 @@ func New(opts Options) http.Handler {
 	s := &server{opts: opts, log: opts.Logger}
 	mux := http.NewServeMux()
 	s.routes(mux)
-	return mux
+	return apiErrors(mux)
+}
+
+// apiErrors answers what no route matches under /api/ in JSON, like every
+// other API error: 405 with Allow when the path exists for other methods,
+// else 404. ServeMux alone would answer in plain text.
+func apiErrors(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" || !strings.HasPrefix(r.URL.Path, "/api/") {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "" && pattern != "GET /" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed",
+				r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+strings.Join(allow, ", "))
+			return
+		}
+		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
+	})
 }
 
 func (s *server) routes(mux *http.ServeMux) {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,13 +16,14 @@ import (
 // in place: count, last seen, value, and severity if it rose.
 func (e *Engine) raise(ctx context.Context, dev model.Device, a model.Alarm) {
 	key := alarmKey{a.Source, a.Type}
-	if cur, ok := e.active[key]; ok {
-		cur.Count++
-		cur.LastSeen, cur.Value, cur.Threshold, cur.Message = a.LastSeen, a.Value, a.Threshold, a.Message
-		if model.SeverityRank(a.Severity) > model.SeverityRank(cur.Severity) {
-			cur.Severity = a.Severity
-		}
-		e.save(ctx, cur)
+	if _, ok := e.active[key]; ok {
+		e.update(ctx, key, func(cur *model.Alarm) {
+			cur.Count++
+			cur.LastSeen, cur.Value, cur.Threshold, cur.Message = a.LastSeen, a.Value, a.Threshold, a.Message
+			if model.SeverityRank(a.Severity) > model.SeverityRank(cur.Severity) {
+				cur.Severity = a.Severity
+			}
+		})
 		return
 	}
 	a.Status, a.Count, a.FirstSeen = model.AlarmActive, 1, a.LastSeen
@@ -35,34 +37,59 @@ func (e *Engine) raise(ctx context.Context, dev model.Device, a model.Alarm) {
 	e.opts.Live.Upsert(EntityAlarm, strconv.FormatInt(a.ID, 10), a)
 }
 
-func (e *Engine) save(ctx context.Context, a *model.Alarm) {
-	if err := e.opts.Store.UpdateAlarm(ctx, a); err != nil {
-		e.log.Error("alarm update not stored", "alarm_id", a.ID, "err", err)
-		return
+// update applies change to the active alarm of key and stores it. The
+// in-memory alarm is replaced only once the store has taken the change. If
+// the stored alarm changed meanwhile (optimistic lock: another hub or an
+// operator acknowledged it), the stored version is reloaded and the change
+// applied to it once more, so one conflict never wedges the alarm.
+func (e *Engine) update(ctx context.Context, key alarmKey, change func(*model.Alarm)) (*model.Alarm, error) {
+	cur, ok := e.active[key]
+	if !ok {
+		return nil, fmt.Errorf("%w: no active %s alarm for %s", ErrNotActive, key.typ, key.source)
 	}
-	e.opts.Live.Upsert(EntityAlarm, strconv.FormatInt(a.ID, 10), *a)
+	next, err := e.store(ctx, *cur, change)
+	if errors.Is(err, store.ErrConflict) {
+		var fresh model.Alarm
+		if fresh, err = e.opts.Store.GetAlarm(ctx, cur.ID); err == nil {
+			next, err = e.store(ctx, fresh, change)
+		}
+	}
+	if err != nil {
+		e.log.Error("alarm update not stored", "alarm_id", cur.ID, "err", err)
+		return nil, err
+	}
+	if next.Status == model.AlarmActive {
+		e.active[key] = next
+	} else {
+		delete(e.active, key)
+	}
+	e.opts.Live.Upsert(EntityAlarm, strconv.FormatInt(next.ID, 10), *next)
+	return next, nil
 }
 
-// clear closes the active alarm of key, if any.
+func (e *Engine) store(ctx context.Context, a model.Alarm, change func(*model.Alarm)) (*model.Alarm, error) {
+	change(&a)
+	if err := e.opts.Store.UpdateAlarm(ctx, &a); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// clear closes the active alarm of key, if any. by is "" when the rule
+// clears its own alarm; a clear by a person (by names them) also resets the
+// rule behind it.
 func (e *Engine) clear(ctx context.Context, key alarmKey, by, why string) *model.Alarm {
-	a, ok := e.active[key]
-	if !ok {
+	a, err := e.update(ctx, key, func(a *model.Alarm) {
+		a.Status, a.ClearedAt, a.Message = model.AlarmCleared, e.opts.Now().UTC(), why
+	})
+	if err != nil {
 		return nil
 	}
-	a.Status, a.ClearedAt = model.AlarmCleared, e.opts.Now().UTC()
-	a.Message = why
-	if err := e.opts.Store.UpdateAlarm(ctx, a); err != nil {
-		e.log.Error("alarm clear not stored", "alarm_id", a.ID, "err", err)
-		return nil
-	}
-	delete(e.active, key)
-	if by != "rule" {
+	if by != "" {
 		e.forgetRule(key)
 	}
-	e.log.Info("alarm cleared", "alarm_id", a.ID, "device_id", a.Source, "type", a.Type, "by", by)
-	id := strconv.FormatInt(a.ID, 10)
-	e.opts.Live.Upsert(EntityAlarm, id, *a)
-	e.opts.Live.Remove(EntityAlarm, id)
+	e.log.Info("alarm cleared", "alarm_id", a.ID, "device_id", a.Source, "type", a.Type, "by", cmp.Or(by, "rule"))
+	e.opts.Live.Remove(EntityAlarm, strconv.FormatInt(a.ID, 10))
 	e.publishDevice(ctx, a.Source)
 	return a
 }
@@ -96,14 +123,19 @@ func (e *Engine) Ack(ctx context.Context, id int64, who string) (model.Alarm, er
 	if a.Acked {
 		return *a, fmt.Errorf("%w: alarm %d was acknowledged by %s at %s", ErrAlreadyAcked, id, a.AckedBy, a.AckedAt.Format(time.RFC3339))
 	}
-	a.Acked, a.AckedBy, a.AckedAt = true, who, e.opts.Now().UTC()
-	if err := e.opts.Store.UpdateAlarm(ctx, a); err != nil {
+	ack := func(a *model.Alarm) { a.Acked, a.AckedBy, a.AckedAt = true, who, e.opts.Now().UTC() }
+	if a.Status == model.AlarmActive {
+		next, err := e.update(ctx, alarmKey{a.Source, a.Type}, ack)
+		if err != nil {
+			return *a, err
+		}
+		return *next, nil
+	}
+	next, err := e.store(ctx, *a, ack)
+	if err != nil {
 		return *a, err
 	}
-	if a.Status == model.AlarmActive {
-		e.opts.Live.Upsert(EntityAlarm, strconv.FormatInt(a.ID, 10), *a)
-	}
-	return *a, nil
+	return *next, nil
 }
 
 // Clear clears an active alarm by hand.
@@ -117,6 +149,7 @@ func (e *Engine) Clear(ctx context.Context, id int64, who string) (model.Alarm, 
 	if a.Status != model.AlarmActive {
 		return *a, fmt.Errorf("%w: alarm %d is %s", ErrNotActive, id, a.Status)
 	}
+	who = cmp.Or(who, "unknown")
 	if c := e.clear(ctx, alarmKey{a.Source, a.Type}, who, "cleared by hand by "+who); c != nil {
 		return *c, nil
 	}

@@ -82,7 +82,7 @@ func (e *Engine) evalThreshold(ctx context.Context, dev model.Device, rs *ruleSt
 		rs.breaches = 0
 	case cleared:
 		rs.active = false
-		e.clear(ctx, alarmKey{dev.ID, rule.Alarm}, "rule", fmt.Sprintf("%s back to %v (clear level %v)", rule.Metric, v, rule.Clear))
+		e.clear(ctx, alarmKey{dev.ID, rule.Alarm}, "", fmt.Sprintf("%s back to %v (clear level %v)", rule.Metric, v, rule.Clear))
 	case triggered:
 		e.raise(ctx, dev, e.thresholdAlarm(dev, rule, v, r))
 	}
@@ -106,7 +106,12 @@ func (e *Engine) applyEvent(ctx context.Context, ev model.Event) {
 	if err != nil {
 		return
 	}
-	et, ok := e.opts.Profiles[dev.Kind].Events[ev.Type]
+	p, ok := e.opts.Profiles[dev.Kind]
+	if !ok {
+		e.log.Warn("event from a device whose kind has no profile", "device_id", dev.ID, "kind", dev.Kind)
+		return
+	}
+	et, ok := p.Events[ev.Type]
 	if !ok || et.Severity == "" {
 		return
 	}

@@ -198,8 +198,10 @@ func (p *Pipeline) decodeStatus(deviceID, topic string, payload []byte) batch {
 		return storeBatchDL(p.deadLetter(deviceID, topic, rej, payload))
 	}
 	now := p.opts.Now().UTC()
-	if st.TS.IsZero() || st.TS.After(now.Add(p.opts.MaxFuture)) {
-		st.TS = now // a will's ts is when it was set, not when it fired
+	// A will's ts is when it was set, not when it fired, and a device with an
+	// unset clock says 1970: the hub's clock orders statuses then.
+	if validateTS(st.TS, now, p.opts.MaxFuture) != nil {
+		st.TS = now
 	}
 	return batch{Statuses: []model.Status{st}}
 }

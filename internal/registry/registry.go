@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strings"
@@ -121,7 +122,7 @@ func (r *Registry) validate(d model.Device) error {
 	if !ok {
 		return fmt.Errorf("%w: kind %q is not one of %s", ErrInvalid, d.Kind, strings.Join(r.profiles.Kinds(), ", "))
 	}
-	if d.Lon < -180 || d.Lon > 180 || d.Lat < -90 || d.Lat > 90 || (d.Lon == 0 && d.Lat == 0) {
+	if !(d.Lon >= -180 && d.Lon <= 180 && d.Lat >= -90 && d.Lat <= 90) || (d.Lon == 0 && d.Lat == 0) { // !(…) also catches NaN
 		return fmt.Errorf("%w: lon/lat %v,%v is not a WGS-84 position", ErrInvalid, d.Lon, d.Lat)
 	}
 	for ruleID, ov := range d.RuleOverrides {
@@ -137,6 +138,9 @@ func checkOverride(p *profile.Profile, ruleID string, ov model.RuleOverride) err
 		if rule.ID != ruleID {
 			continue
 		}
+		if !finite(ov.Value) || !finite(ov.Clear) {
+			return fmt.Errorf("%w: override %s: levels must be finite numbers", ErrInvalid, ruleID)
+		}
 		if (rule.Op == "above" && ov.Clear > ov.Value) || (rule.Op == "below" && ov.Clear < ov.Value) {
 			return fmt.Errorf("%w: override %s: clear %v is on the wrong side of %v", ErrInvalid, ruleID, ov.Clear, ov.Value)
 		}
@@ -144,6 +148,8 @@ func checkOverride(p *profile.Profile, ruleID string, ov model.RuleOverride) err
 	}
 	return fmt.Errorf("%w: override for unknown rule %q of kind %s", ErrInvalid, ruleID, p.Kind)
 }
+
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
 func (r *Registry) place(lon, lat float64) (string, string) {
 	if r.loc != nil {

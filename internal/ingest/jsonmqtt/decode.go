@@ -8,7 +8,9 @@ package jsonmqtt
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -63,6 +65,9 @@ func decodeSample(deviceID string, p *profile.Profile, raw json.RawMessage) (mod
 	if err := dec.Decode(&w); err != nil {
 		return model.Reading{}, model.Reject(model.ReasonMalformed, "sample: %v", err)
 	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return model.Reading{}, model.Reject(model.ReasonMalformed, "sample: trailing data after the JSON object")
+	}
 	ts, rej := parseTS(w.TS)
 	if rej != nil {
 		return model.Reading{}, rej
@@ -92,6 +97,9 @@ func decodeSample(deviceID string, p *profile.Profile, raw json.RawMessage) (mod
 }
 
 func convert(name string, m profile.Metric, v json.RawMessage) (float64, *model.Rejection) {
+	if string(bytes.TrimSpace(v)) == "null" { // json would turn null into the zero value
+		return 0, model.Reject(model.ReasonBadValue, "%s is null; omit a metric that has no value", name)
+	}
 	switch m.Type {
 	case "bool":
 		var b bool
