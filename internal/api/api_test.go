@@ -145,7 +145,7 @@ func TestErrors(t *testing.T) {
 		{desc: "trailing garbage", method: "POST", path: "/api/v1/devices", body: valid + ` x`, status: 400, reason: "malformed"},
 		{desc: "wrong type", method: "POST", path: "/api/v1/devices", body: `{"id":2,"kind":"hydrology","lon":105.2,"lat":38.8}`, status: 400, reason: "malformed"},
 		{desc: "coordinates as strings", method: "POST", path: "/api/v1/devices", body: `{"id":"hy-2","kind":"hydrology","lon":"105.2","lat":"38.8"}`, status: 400, reason: "malformed"},
-		{desc: "body over 1 MiB", method: "POST", path: "/api/v1/devices", body: `{"name":"` + strings.Repeat("x", 1<<20) + `"}`, status: 400, reason: "malformed"},
+		{desc: "body over 1 MiB", method: "POST", path: "/api/v1/devices", body: `{"name":"` + strings.Repeat("x", 1<<20) + `"}`, status: 413, reason: "too_large"},
 		{desc: "invalid id", method: "POST", path: "/api/v1/devices", body: `{"id":"hy/2","kind":"hydrology","lon":105.2,"lat":38.8}`, status: 400, reason: "invalid"},
 		{desc: "unknown kind", method: "POST", path: "/api/v1/devices", body: `{"id":"hy-2","kind":"radar","lon":105.2,"lat":38.8}`, status: 400, reason: "invalid"},
 		{desc: "missing coordinates are 0,0", method: "POST", path: "/api/v1/devices", body: `{"id":"hy-2","kind":"hydrology"}`, status: 400, reason: "invalid"},
