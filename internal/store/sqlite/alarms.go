@@ -81,20 +81,7 @@ func (s *Store) ListAlarms(ctx context.Context, f store.AlarmFilter) ([]model.Al
 	}
 	q += ` ORDER BY last_seen DESC, id DESC LIMIT ?`
 	args = append(args, limit(f.Limit, 500, 10000))
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []model.Alarm
-	for rows.Next() {
-		a, err := scanAlarm(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, scanAlarm, q, args...)
 }
 
 func scanAlarm(sc scanner) (model.Alarm, error) {
@@ -125,20 +112,13 @@ func (s *Store) ListDeadLetters(ctx context.Context, f store.DeadLetterFilter) (
 	}
 	q += ` ORDER BY id DESC LIMIT ?`
 	args = append(args, limit(f.Limit, 100, 1000))
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []model.DeadLetter
-	for rows.Next() {
-		var d model.DeadLetter
-		var ts int64
-		if err := rows.Scan(&d.ID, &ts, &d.DeviceID, &d.Topic, &d.Reason, &d.Detail, &d.Payload); err != nil {
-			return nil, err
-		}
-		d.TS = fromMS(ts)
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, scanDeadLetter, q, args...)
+}
+
+func scanDeadLetter(sc scanner) (model.DeadLetter, error) {
+	var d model.DeadLetter
+	var ts int64
+	err := sc.Scan(&d.ID, &ts, &d.DeviceID, &d.Topic, &d.Reason, &d.Detail, &d.Payload)
+	d.TS = fromMS(ts)
+	return d, err
 }

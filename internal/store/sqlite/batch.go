@@ -108,20 +108,7 @@ func (s *Store) ListReadings(ctx context.Context, f store.ReadingFilter) ([]mode
 	if f.To.IsZero() {
 		to = 1<<62 - 1
 	}
-	rows, err := s.r.QueryContext(ctx, sqlListReadings, f.DeviceID, ms(f.From), to, limit(f.Limit, 100, 10000))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []model.Reading
-	for rows.Next() {
-		r, err := scanReading(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, scanReading, sqlListReadings, f.DeviceID, ms(f.From), to, limit(f.Limit, 100, 10000))
 }
 
 // CountReadings returns how many readings are stored.

@@ -62,23 +62,28 @@ func (s *Store) GetDevice(ctx context.Context, id string) (store.DeviceRecord, e
 
 // ListDevices returns every device ordered by id.
 func (s *Store) ListDevices(ctx context.Context) ([]store.DeviceRecord, error) {
-	rows, err := s.r.QueryContext(ctx, sqlListDevices)
+	return queryAll(ctx, s.r, scanDevice, sqlListDevices)
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+// queryAll runs q and scans every row with scan.
+func queryAll[T any](ctx context.Context, db *sql.DB, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.DeviceRecord
+	var out []T
 	for rows.Next() {
-		d, err := scanDevice(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, d)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
-
-type scanner interface{ Scan(dest ...any) error }
 
 func scanDevice(sc scanner) (store.DeviceRecord, error) {
 	var d store.DeviceRecord
@@ -100,44 +105,32 @@ func scanDevice(sc scanner) (store.DeviceRecord, error) {
 
 // LatestReadings returns each device's newest stored reading.
 func (s *Store) LatestReadings(ctx context.Context) (map[string]model.Reading, error) {
-	rows, err := s.r.QueryContext(ctx, sqlLatestReading)
+	rs, err := queryAll(ctx, s.r, scanReading, sqlLatestReading)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]model.Reading{}
-	for rows.Next() {
-		r, err := scanReading(rows)
-		if err != nil {
-			return nil, err
-		}
+	out := make(map[string]model.Reading, len(rs))
+	for _, r := range rs {
 		if prev, ok := out[r.DeviceID]; !ok || r.Seq > prev.Seq {
 			out[r.DeviceID] = r
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ListStatuses returns the last status of every device that sent one.
 func (s *Store) ListStatuses(ctx context.Context) ([]model.Status, error) {
-	rows, err := s.r.QueryContext(ctx, sqlListStatuses)
-	if err != nil {
-		return nil, err
+	return queryAll(ctx, s.r, scanStatus, sqlListStatuses)
+}
+
+func scanStatus(sc scanner) (model.Status, error) {
+	var st model.Status
+	var ts int64
+	var bat sql.NullFloat64
+	err := sc.Scan(&st.DeviceID, &st.State, &ts, &st.FW, &bat)
+	st.TS = fromMS(ts)
+	if bat.Valid {
+		st.BatteryPct = &bat.Float64
 	}
-	defer rows.Close()
-	var out []model.Status
-	for rows.Next() {
-		var st model.Status
-		var ts int64
-		var bat sql.NullFloat64
-		if err := rows.Scan(&st.DeviceID, &st.State, &ts, &st.FW, &bat); err != nil {
-			return nil, err
-		}
-		st.TS = fromMS(ts)
-		if bat.Valid {
-			st.BatteryPct = &bat.Float64
-		}
-		out = append(out, st)
-	}
-	return out, rows.Err()
+	return st, err
 }
