@@ -1,5 +1,5 @@
 // Package store holds the row and filter types every store backend shares, and
-// their sentinel errors. The backends live beside it (store/sqlite, later
+// their sentinel errors. The backends live beside it (store/sqlite and
 // store/postgis); the packages that use storage declare the small interfaces
 // they need in terms of these types. This package does no I/O.
 package store
@@ -51,4 +51,12 @@ type ReadingFilter struct {
 	DeviceID string
 	From, To time.Time
 	Limit    int
+}
+
+// HourlyPoint is one device metric's summary over one whole UTC hour, from
+// the readings_hourly rollup that long-range charts read.
+type HourlyPoint struct {
+	Hour          time.Time // start of the hour, UTC
+	N             int64     // samples in the hour
+	Min, Max, Avg float64
 }

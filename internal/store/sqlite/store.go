@@ -11,9 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -31,25 +29,7 @@ type Store struct {
 
 // Open opens (creating if needed) the database in dir and migrates it.
 func Open(ctx context.Context, dir string) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
-	}
-	path := filepath.Join(dir, FileName)
-	w, err := openDB(path, 1)
-	if err != nil {
-		return nil, err
-	}
-	r, err := openDB(path, max(4, runtime.NumCPU()))
-	if err != nil {
-		w.Close()
-		return nil, err
-	}
-	s := &Store{w: w, r: r, path: path}
-	if _, err := s.Migrate(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	return s, nil
+	return OpenFile(ctx, filepath.Join(dir, FileName))
 }
 
 func openDB(path string, conns int) (*sql.DB, error) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/ywtg/hub/internal/gis"
 	"github.com/ywtg/hub/internal/model"
 	"github.com/ywtg/hub/internal/store"
 )
@@ -29,6 +30,11 @@ type Store interface {
 	GetAlarm(ctx context.Context, id int64) (model.Alarm, error)
 	ListAlarms(ctx context.Context, f store.AlarmFilter) ([]model.Alarm, error)
 	ListDeadLetters(ctx context.Context, f store.DeadLetterFilter) ([]model.DeadLetter, error)
+	PutRegions(ctx context.Context, rs []gis.Region) error
+	ListRegions(ctx context.Context) ([]gis.Region, error)
+	DropReadingsBefore(ctx context.Context, t time.Time) (int64, error)
+	RollupHourly(ctx context.Context, from, to time.Time) (int, error)
+	ListHourly(ctx context.Context, deviceID, metric string, from, to time.Time) ([]store.HourlyPoint, error)
 }
 
 // Run runs every case against fresh stores from newStore.
@@ -44,6 +50,11 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"one active alarm per source and type", testAlarmUnique},
 		{"alarm optimistic lock", testAlarmConflict},
 		{"dead letters filter and page", testDeadLetters},
+		{"device and alarm coordinates keep full precision", testCoordinatePrecision},
+		{"regions upsert and round-trip their geometry", testRegions},
+		{"retention drops readings before a day boundary", testRetention},
+		{"hourly rollup over whole hours", testRollupHourly},
+		{"hourly rollup recomputes and outlives retention", testRollupRecompute},
 	} {
 		t.Run(tc.desc, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}
