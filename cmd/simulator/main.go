@@ -5,6 +5,7 @@
 //	simulator [run] --broker tcp://127.0.0.1:1883 --fleet deploy/demo/fleet.yaml \
 //	    --credentials creds.json --rate 1 --duration 60s --seed 1
 //	simulator provision --hub http://127.0.0.1:8080 --fleet deploy/demo/fleet.yaml --out creds.json
+//	simulator bench --hub-bin bin/hub --targets sqlite,postgis --pg-dsn postgres://… --devices 100 --duration 15s
 //
 // Every flag may also come from the environment as SIM_<FLAG> (--devices-dir
 // is SIM_DEVICES_DIR); a flag on the command line wins. run prints progress
@@ -51,8 +52,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runCmd(ctx, args, stdout, stderr)
 	case "provision":
 		err = provisionCmd(ctx, args, stderr)
+	case "bench":
+		err = benchCmd(ctx, args, stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "simulator: unknown command %q (want run or provision)\n", cmd)
+		fmt.Fprintf(stderr, "simulator: unknown command %q (want run, provision or bench)\n", cmd)
 		return 2
 	}
 	switch {

@@ -1,26 +1,35 @@
 package hub
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strconv"
 	"text/tabwriter"
+	"time"
 
 	"github.com/ywtg/hub/internal/model"
 	"github.com/ywtg/hub/internal/registry"
-	"github.com/ywtg/hub/internal/store/sqlite"
 )
 
 // Main parses the command line (flags, with HUB_* environment variables as
 // defaults) and runs the hub or one of its subcommands.
 func Main(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error {
-	if len(args) > 0 && args[0] == "devices" {
-		return devicesCmd(ctx, args[1:], out)
+	if len(args) > 0 {
+		switch args[0] {
+		case "devices":
+			return devicesCmd(ctx, args[1:], out)
+		case "migrate":
+			return migrateCmd(ctx, args[1:], out)
+		case "probe":
+			return probeCmd(ctx, args[1:], out)
+		}
 	}
 	fs := flag.NewFlagSet("hub", flag.ContinueOnError)
 	var o Options
@@ -28,12 +37,13 @@ func Main(ctx context.Context, args []string, out io.Writer, log *slog.Logger) e
 	fs.StringVar(&o.HTTPAddr, "http-addr", env("HUB_HTTP_ADDR", ":8080"), "HTTP listen address (API, /ws/screen, screen)")
 	fs.StringVar(&o.MQTTAddr, "mqtt-addr", env("HUB_MQTT_ADDR", ":1883"), "embedded MQTT broker listen address")
 	fs.BoolVar(&o.Demo, "demo", envBool("HUB_DEMO"), "load the Alxa demo league and run its fleet in-process")
+	fs.IntVar(&o.RetentionDays, "retention-days", envInt("HUB_RETENTION_DAYS", 400), "drop readings older than this many days, nightly (0 keeps all)")
 	fs.Float64Var(&o.DemoRate, "demo-rate", envFloat("HUB_DEMO_RATE", 0.5), "demo samples per second per device (0 = each profile's interval)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unknown command %q (commands: devices; run with -h for flags)", fs.Arg(0))
+		return fmt.Errorf("unknown command %q (commands: devices, migrate, probe; run with -h for flags)", fs.Arg(0))
 	}
 	o.Logger = log
 	return Run(ctx, o)
@@ -41,6 +51,7 @@ func Main(ctx context.Context, args []string, out io.Writer, log *slog.Logger) e
 
 func common(fs *flag.FlagSet, o *Options) {
 	fs.StringVar(&o.DataDir, "data-dir", env("HUB_DATA_DIR", "./data"), "directory of the embedded SQLite store")
+	fs.StringVar(&o.DB, "db", env("HUB_DB", ""), "store: a postgres:// DSN (PostGIS), a SQLite file path, or empty for <data-dir>/hub.db")
 	fs.StringVar(&o.DevicesDir, "devices-dir", env("HUB_DEVICES_DIR", ""), "device profiles folder (default: built-in devices/)")
 	fs.StringVar(&o.RegionsDir, "regions-dir", env("HUB_REGIONS_DIR", ""), "region GeoJSON folder (default: the demo league's)")
 }
@@ -88,7 +99,7 @@ func openRegistry(ctx context.Context, o Options) (*registry.Registry, func(), e
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := sqlite.Open(ctx, o.DataDir)
+	st, err := openStore(ctx, o.DB, o.DataDir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -121,9 +132,57 @@ func envBool(key string) bool {
 	return b
 }
 
+func envInt(key string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(key)); err == nil {
+		return n
+	}
+	return def
+}
+
 func envFloat(key string, def float64) float64 {
 	if f, err := strconv.ParseFloat(os.Getenv(key), 64); err == nil {
 		return f
 	}
 	return def
+}
+
+// migrateCmd brings the store's schema up to this binary's version and
+// exits; the hub also migrates on start, this lets operators do it first.
+func migrateCmd(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("hub migrate", flag.ContinueOnError)
+	var o Options
+	common(fs, &o)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, o.DB, o.DataDir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "schema of %s is up to date\n", cmp.Or(redact(o.DB), o.DataDir))
+	return st.Close()
+}
+
+// probeCmd GETs a URL and fails unless it answers 200: a health check for
+// images that have no curl.
+func probeCmd(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) != 1 {
+		return errors.New("usage: hub probe URL")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, args[0], nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %s", args[0], resp.Status)
+	}
+	fmt.Fprintln(out, resp.Status)
+	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ywtg/hub/internal/hub"
+	"github.com/ywtg/hub/internal/store/postgis/pgtest"
 )
 
 // testHub is a hub started in-process on port 0 with a fresh data dir.
@@ -26,15 +27,50 @@ type testHub struct {
 	base string // http://127.0.0.1:port
 }
 
-func startHub(t *testing.T) *testHub {
-	t.Helper()
+// shape is a runtime shape of SPEC §2 that the end-to-end tests run against.
+type shape struct {
+	name string
+	opts func(t *testing.T) hub.Options // what differs from the embedded default
+}
+
+var shapes = []shape{
+	{"embedded", func(t *testing.T) hub.Options { return hub.Options{} }},
+	{"postgis", func(t *testing.T) hub.Options { return hub.Options{DB: pgtest.DSN(t)} }},
+}
+
+// eachShape runs fn as a subtest per shape.
+func eachShape(t *testing.T, fn func(t *testing.T, sh shape)) {
+	for _, sh := range shapes {
+		t.Run(sh.name, func(t *testing.T) { fn(t, sh) })
+	}
+}
+
+func testLogger() *slog.Logger {
 	level := slog.LevelWarn
 	if os.Getenv("HUB_TEST_LOG") != "" {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	h, err := hub.Start(context.Background(), hub.Options{HTTPAddr: "127.0.0.1:0", MQTTAddr: "127.0.0.1:0",
-		DataDir: t.TempDir(), Logger: log})
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// startHub starts an embedded-shape hub.
+func startHub(t *testing.T) *testHub { return startShape(t, shapes[0]) }
+
+// startShape starts a hub of the given shape on free ports.
+func startShape(t *testing.T, sh shape) *testHub {
+	t.Helper()
+	o := sh.opts(t)
+	if o.DataDir == "" {
+		o.DataDir = t.TempDir()
+	}
+	return startWith(t, o)
+}
+
+// startWith starts a hub with o on free ports and stops it at cleanup.
+func startWith(t *testing.T, o hub.Options) *testHub {
+	t.Helper()
+	o.HTTPAddr, o.MQTTAddr, o.Logger = "127.0.0.1:0", "127.0.0.1:0", testLogger()
+	h, err := hub.Start(context.Background(), o)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, h.Close()) })
 	return &testHub{Hub: h, base: "http://" + h.HTTPAddr()}
@@ -238,3 +274,5 @@ func binary(t *testing.T, install string, names ...string) string {
 	t.Skip(msg + "; skipping")
 	return ""
 }
+
+func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -6,6 +6,7 @@
 package hub
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -25,7 +26,6 @@ import (
 	"github.com/ywtg/hub/internal/live"
 	"github.com/ywtg/hub/internal/profile"
 	"github.com/ywtg/hub/internal/registry"
-	"github.com/ywtg/hub/internal/store/sqlite"
 	"github.com/ywtg/hub/web/screen"
 )
 
@@ -35,11 +35,14 @@ type Options struct {
 	HTTPAddr   string
 	MQTTAddr   string
 	DataDir    string
+	DB         string // postgres:// DSN, SQLite file path, or "" for DataDir/hub.db
 	DevicesDir string // "" = the built-in profiles
 	RegionsDir string // "" = the demo league's regions
 	Demo       bool
-	DemoRate   float64 // samples per second per demo device; 0 = each profile's interval
-	Logger     *slog.Logger
+	// RetentionDays: readings older than this are dropped nightly; 0 keeps all.
+	RetentionDays int
+	DemoRate      float64 // samples per second per demo device; 0 = each profile's interval
+	Logger        *slog.Logger
 }
 
 func (o *Options) defaults() {
@@ -61,7 +64,7 @@ func (o *Options) defaults() {
 type Hub struct {
 	opts     Options
 	log      *slog.Logger
-	store    *sqlite.Store
+	store    Store
 	profiles profile.Set
 	regions  *gis.Index
 	registry *registry.Registry
@@ -74,6 +77,7 @@ type Hub struct {
 	mqttLn   net.Listener
 
 	cancel    context.CancelFunc // stops the engine and background jobs
+	stopJobs  func()
 	bg        sync.WaitGroup
 	demoStop  context.CancelFunc
 	demoDone  chan struct{}
@@ -116,7 +120,7 @@ func Start(ctx context.Context, opts Options) (_ *Hub, err error) {
 			return nil, err
 		}
 	}
-	h.log.Info("hub started", "http", h.HTTPAddr(), "mqtt", h.MQTTAddr(), "data_dir", opts.DataDir,
+	h.log.Info("hub started", "http", h.HTTPAddr(), "mqtt", h.MQTTAddr(), "store", cmp.Or(redact(opts.DB), opts.DataDir),
 		"devices", len(h.registry.List()), "demo", opts.Demo)
 	return h, nil
 }
@@ -130,8 +134,12 @@ func (h *Hub) openData(ctx context.Context) error {
 	if h.regions, err = loadRegions(h.opts.RegionsDir); err != nil {
 		return err
 	}
-	if h.store, err = sqlite.Open(ctx, h.opts.DataDir); err != nil {
+	if h.store, err = openStore(ctx, h.opts.DB, h.opts.DataDir); err != nil {
 		return fmt.Errorf("store: %w", err)
+	}
+	// GIS staff find the regions beside devices and alarms in the store.
+	if err := h.store.PutRegions(ctx, h.regions.Regions()); err != nil {
+		return fmt.Errorf("regions: %w", err)
 	}
 	h.registry = registry.New(h.store, locator{h.regions}, h.profiles)
 	if err := h.registry.Load(ctx); err != nil {
@@ -171,6 +179,7 @@ func (h *Hub) startPipeline() {
 	}
 	h.bg.Add(1)
 	go h.publishStats(bgCtx)
+	h.stopJobs = h.startJobs(bgCtx)
 }
 
 func (h *Hub) startBroker() error {
@@ -242,6 +251,9 @@ func (h *Hub) shutdown() error {
 	}
 	if h.pipeline != nil {
 		h.pipeline.Close()
+	}
+	if h.stopJobs != nil {
+		h.stopJobs()
 	}
 	if h.cancel != nil {
 		h.cancel()

@@ -14,11 +14,14 @@ import (
 // After a restart on the same data dir the hub still knows the device, its
 // latest values and its active alarm, and a reading back under the clear
 // level clears that alarm: rule state is restored, not just rows.
-func TestStateSurvivesRestart(t *testing.T) {
-	dir := t.TempDir()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+func TestStateSurvivesRestart(t *testing.T) { eachShape(t, testStateSurvivesRestart) }
+
+func testStateSurvivesRestart(t *testing.T, sh shape) {
+	o := sh.opts(t)
+	o.DataDir = t.TempDir()
 	start := func() *testHub {
-		h, err := hub.Start(context.Background(), hub.Options{HTTPAddr: "127.0.0.1:0", MQTTAddr: "127.0.0.1:0", DataDir: dir, Logger: log})
+		o.HTTPAddr, o.MQTTAddr, o.Logger = "127.0.0.1:0", "127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil))
+		h, err := hub.Start(context.Background(), o)
 		require.NoError(t, err)
 		return &testHub{Hub: h, base: "http://" + h.HTTPAddr()}
 	}
