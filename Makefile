@@ -13,7 +13,11 @@ lint:
 	gofmt -l . | tee /dev/stderr | (! read)
 	$(GO) vet ./...
 
+# Benchmark v1 (SPEC §12): hub path into SQLite and PostGIS beside store-only
+# baselines, then the Go micro-benchmarks. Flags: make bench BENCH_FLAGS="--devices 500".
+BENCH_FLAGS ?= --devices 500 --window 8 --duration 20s
 bench:
+	deploy/bench/run.sh $(BENCH_FLAGS)
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
 
 build:

@@ -51,7 +51,7 @@ func startHub(ctx context.Context, o Options, t Target) (*hubProc, error) {
 	}
 	h.cmd = exec.CommandContext(ctx, o.HubBin, args...)
 	h.cmd.Stdout, h.cmd.Stderr = logf, logf
-	h.cmd.Env = append(os.Environ(), "HUB_LOG_LEVEL=WARN")
+	h.cmd.Env = append(os.Environ(), "HUB_LOG_LEVEL=WARN") // HUB_PPROF_ADDR passes through for profiling
 	if err := h.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", o.HubBin, err)
 	}

@@ -37,6 +37,7 @@ func Main(ctx context.Context, args []string, out io.Writer, log *slog.Logger) e
 	fs.StringVar(&o.HTTPAddr, "http-addr", env("HUB_HTTP_ADDR", ":8080"), "HTTP listen address (API, /ws/screen, screen)")
 	fs.StringVar(&o.MQTTAddr, "mqtt-addr", env("HUB_MQTT_ADDR", ":1883"), "embedded MQTT broker listen address")
 	fs.BoolVar(&o.Demo, "demo", envBool("HUB_DEMO"), "load the Alxa demo league and run its fleet in-process")
+	fs.StringVar(&o.PprofAddr, "pprof-addr", env("HUB_PPROF_ADDR", ""), "serve Go pprof on this admin address, e.g. 127.0.0.1:6060 (off if empty)")
 	fs.IntVar(&o.RetentionDays, "retention-days", envInt("HUB_RETENTION_DAYS", 400), "drop readings older than this many days, nightly (0 keeps all)")
 	fs.Float64Var(&o.DemoRate, "demo-rate", envFloat("HUB_DEMO_RATE", 0.5), "demo samples per second per device (0 = each profile's interval)")
 	if err := fs.Parse(args); err != nil {

@@ -39,6 +39,9 @@ type Options struct {
 	DevicesDir string // "" = the built-in profiles
 	RegionsDir string // "" = the demo league's regions
 	Demo       bool
+	// PprofAddr serves net/http/pprof on its own listener ("" = off); keep
+	// it on loopback or an admin network.
+	PprofAddr string
 	// RetentionDays: readings older than this are dropped nightly; 0 keeps all.
 	RetentionDays int
 	DemoRate      float64 // samples per second per demo device; 0 = each profile's interval
@@ -73,6 +76,7 @@ type Hub struct {
 	live     *live.Hub
 	broker   *mqtt.Server
 	http     *http.Server
+	pprof    *http.Server
 	httpLn   net.Listener
 	mqttLn   net.Listener
 
@@ -115,6 +119,11 @@ func Start(ctx context.Context, opts Options) (_ *Hub, err error) {
 		return nil, err
 	}
 	h.startHTTP()
+	if opts.PprofAddr != "" {
+		if err := h.startPprof(opts.PprofAddr); err != nil {
+			return nil, err
+		}
+	}
 	if opts.Demo {
 		if err := h.startDemo(ctx); err != nil {
 			return nil, err
@@ -240,6 +249,9 @@ func (h *Hub) shutdown() error {
 		cancel()
 	} else if h.httpLn != nil {
 		h.httpLn.Close()
+	}
+	if h.pprof != nil {
+		h.pprof.Close()
 	}
 	if h.live != nil {
 		h.live.Close()
