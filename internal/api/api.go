@@ -48,11 +48,12 @@ type Options struct {
 	Engine   Engine
 	Store    Store
 	Profiles profile.Set
-	Regions  []byte                  // GeoJSON FeatureCollection for the map
-	Counters func() map[string]int64 // ingest and live counters
-	Live     http.Handler            // /ws/screen
-	Screen   fs.FS                   // the built screen, index.html at its root
-	Auth     Authorizer              // nil: OpenAccess
+	Regions  []byte                      // GeoJSON FeatureCollection for the map
+	Counters func() map[string]int64     // ingest and live counters
+	Live     http.Handler                // /ws/screen
+	Screen   fs.FS                       // the built screen, index.html at its root
+	Auth     Authorizer                  // nil: OpenAccess
+	Ready    func(context.Context) error // extra readiness (the broker link); nil: store only
 	Logger   *slog.Logger
 }
 

@@ -91,13 +91,16 @@ func TestDuplicateIsNotCountedTwice(t *testing.T) {
 		publish(t, c, "devices/hy-dup/telemetry", s)
 		publish(t, c, "devices/hy-dup/telemetry", s)
 		publish(t, c, "devices/hy-dup/telemetry", []any{s, sample(2, map[string]any{"water_level_m": 1069.2})})
+		var stats map[string]int64
+		require.Eventually(t, func() bool { // an external broker acknowledges before the hub stores
+			h.call(t, http.MethodGet, "/api/v1/stats", nil, &stats)
+			return stats["readings_stored"]+stats["readings_duplicate"] == 4
+		}, waitLong, tick)
 		var out struct {
 			Readings []json.RawMessage `json:"readings"`
 		}
 		require.Equal(t, http.StatusOK, h.call(t, http.MethodGet, "/api/v1/devices/hy-dup/readings", nil, &out))
 		require.Len(t, out.Readings, 2)
-		var stats map[string]int64
-		h.call(t, http.MethodGet, "/api/v1/stats", nil, &stats)
 		require.EqualValues(t, 2, stats["readings_stored"])
 		require.EqualValues(t, 2, stats["readings_duplicate"])
 	})

@@ -19,23 +19,36 @@ import (
 
 	"github.com/ywtg/hub/internal/hub"
 	"github.com/ywtg/hub/internal/store/postgis/pgtest"
+	"github.com/ywtg/hub/internal/testutil/mosquittotest"
 )
 
 // testHub is a hub started in-process on port 0 with a fresh data dir.
 type testHub struct {
 	*hub.Hub
-	base string // http://127.0.0.1:port
+	base   string                // http://127.0.0.1:port
+	broker *mosquittotest.Broker // the external broker, nil for the embedded one
 }
 
 // shape is a runtime shape of SPEC §2 that the end-to-end tests run against.
 type shape struct {
 	name string
-	opts func(t *testing.T) hub.Options // what differs from the embedded default
+	// opts returns what differs from the embedded default, and the external
+	// broker if the shape has one.
+	opts func(t *testing.T) (hub.Options, *mosquittotest.Broker)
 }
 
+// external reports whether devices talk to an external broker, which then
+// owns authentication and ACL (the hub never sees those refusals).
+func (sh shape) external() bool { return sh.name == "postgis+mosquitto" }
+
 var shapes = []shape{
-	{"embedded", func(t *testing.T) hub.Options { return hub.Options{} }},
-	{"postgis", func(t *testing.T) hub.Options { return hub.Options{DB: pgtest.DSN(t)} }},
+	{"embedded", func(t *testing.T) (hub.Options, *mosquittotest.Broker) { return hub.Options{}, nil }},
+	{"postgis", func(t *testing.T) (hub.Options, *mosquittotest.Broker) { return hub.Options{DB: pgtest.DSN(t)}, nil }},
+	{"postgis+mosquitto", func(t *testing.T) (hub.Options, *mosquittotest.Broker) {
+		b := mosquittotest.Start(t)
+		return hub.Options{DB: pgtest.DSN(t), MQTTURL: b.URL, MQTTUsername: mosquittotest.HubUser,
+			MQTTPassword: b.HubPassword, MQTTClientID: "hub-test"}, b
+	}},
 }
 
 // eachShape runs fn as a subtest per shape.
@@ -59,11 +72,11 @@ func startHub(t *testing.T) *testHub { return startShape(t, shapes[0]) }
 // startShape starts a hub of the given shape on free ports.
 func startShape(t *testing.T, sh shape) *testHub {
 	t.Helper()
-	o := sh.opts(t)
-	if o.DataDir == "" {
-		o.DataDir = t.TempDir()
-	}
-	return startWith(t, o)
+	o, b := sh.opts(t)
+	o.DataDir = t.TempDir()
+	h := startWith(t, o)
+	h.broker = b
+	return h
 }
 
 // startWith starts a hub with o on free ports and stops it at cleanup.
@@ -85,6 +98,9 @@ func (h *testHub) register(t *testing.T, body map[string]any) string {
 	status := h.call(t, http.MethodPost, "/api/v1/devices", body, &out)
 	require.Equal(t, http.StatusCreated, status)
 	require.NotEmpty(t, out.Secret)
+	if h.broker != nil { // the external broker authenticates devices itself
+		h.broker.AddUser(t, body["id"].(string), out.Secret)
+	}
 	return out.Secret
 }
 

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/ywtg/hub/internal/engine"
 	"github.com/ywtg/hub/internal/gis"
 	"github.com/ywtg/hub/internal/ingest"
+	"github.com/ywtg/hub/internal/ingest/external"
 	"github.com/ywtg/hub/internal/live"
 	"github.com/ywtg/hub/internal/profile"
 	"github.com/ywtg/hub/internal/registry"
@@ -38,7 +40,14 @@ type Options struct {
 	DB         string // postgres:// DSN, SQLite file path, or "" for DataDir/hub.db
 	DevicesDir string // "" = the built-in profiles
 	RegionsDir string // "" = the demo league's regions
-	Demo       bool
+	// MQTTURL replaces the embedded broker with an external one (Mosquitto 2,
+	// EMQX): tcp://host:1883. The hub subscribes with a persistent session.
+	MQTTURL      string
+	MQTTUsername string
+	MQTTPassword string
+	MQTTClientID string // stable per hub: the broker keeps its session
+	MQTTShare    string // "" or a group: $share/<group>/devices/+/…
+	Demo         bool
 	// PprofAddr serves net/http/pprof on its own listener ("" = off); keep
 	// it on loopback or an admin network.
 	PprofAddr string
@@ -74,11 +83,13 @@ type Hub struct {
 	pipeline *ingest.Pipeline
 	engine   *engine.Engine
 	live     *live.Hub
-	broker   *mqtt.Server
+	broker   *mqtt.Server         // the embedded broker, or nil
+	sub      *external.Subscriber // the external broker's subscription, or nil
 	http     *http.Server
 	pprof    *http.Server
 	httpLn   net.Listener
 	mqttLn   net.Listener
+	mqttHost string // the external broker's host:port, if any
 
 	cancel    context.CancelFunc // stops the engine and background jobs
 	stopJobs  func()
@@ -115,7 +126,7 @@ func Start(ctx context.Context, opts Options) (_ *Hub, err error) {
 		return nil, err
 	}
 	h.startPipeline()
-	if err := h.startBroker(); err != nil {
+	if err := h.startIntake(ctx); err != nil {
 		return nil, err
 	}
 	h.startHTTP()
@@ -191,6 +202,27 @@ func (h *Hub) startPipeline() {
 	h.stopJobs = h.startJobs(bgCtx)
 }
 
+// startIntake connects device traffic to the pipeline: the embedded broker,
+// or a subscription on the external one.
+func (h *Hub) startIntake(ctx context.Context) error {
+	if h.opts.MQTTURL == "" {
+		return h.startBroker()
+	}
+	u, err := url.Parse(h.opts.MQTTURL)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("--mqtt-url %q: want tcp://host:port", h.opts.MQTTURL)
+	}
+	h.mqttLn.Close() // the embedded broker's port is not needed
+	h.mqttHost = u.Host
+	h.sub, err = external.Start(ctx, external.Options{URL: h.opts.MQTTURL, ClientID: h.opts.MQTTClientID,
+		Username: h.opts.MQTTUsername, Password: h.opts.MQTTPassword, Share: h.opts.MQTTShare,
+		Handler: h.pipeline, Logger: h.log.With("component", "mqtt")})
+	if err != nil {
+		return fmt.Errorf("external broker %s: %w", h.opts.MQTTURL, err)
+	}
+	return nil
+}
+
 func (h *Hub) startBroker() error {
 	mqttLog := slog.New(quieter{h.log.Handler(), slog.LevelError}).With("component", "mqtt")
 	h.broker = mqtt.New(&mqtt.Options{InlineClient: true, Logger: mqttLog})
@@ -211,7 +243,7 @@ func (h *Hub) startBroker() error {
 
 func (h *Hub) startHTTP() {
 	handler := api.New(api.Options{Registry: h.registry, Engine: h.engine, Store: h.store, Profiles: h.profiles,
-		Regions: h.regions.GeoJSON(), Counters: h.counters, Live: h.live, Screen: screen.FS(), Logger: h.log})
+		Regions: h.regions.GeoJSON(), Counters: h.counters, Live: h.live, Screen: screen.FS(), Ready: h.ready, Logger: h.log})
 	h.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := h.http.Serve(h.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -223,8 +255,23 @@ func (h *Hub) startHTTP() {
 // HTTPAddr is the address the HTTP server listens on (useful with port 0).
 func (h *Hub) HTTPAddr() string { return h.httpLn.Addr().String() }
 
-// MQTTAddr is the address the broker listens on.
-func (h *Hub) MQTTAddr() string { return h.mqttLn.Addr().String() }
+// MQTTAddr is where devices connect: the embedded broker's listener, or the
+// external broker's host:port.
+func (h *Hub) MQTTAddr() string {
+	if h.mqttHost != "" {
+		return h.mqttHost
+	}
+	return h.mqttLn.Addr().String()
+}
+
+// ready reports whether the hub can take device traffic: the store answers
+// (checked by the API) and, with an external broker, the subscription is up.
+func (h *Hub) ready(ctx context.Context) error {
+	if h.sub != nil && !h.sub.Connected() {
+		return errors.New("not connected to the external MQTT broker")
+	}
+	return nil
+}
 
 // Registry exposes device provisioning to embedders (tests, the demo).
 func (h *Hub) Registry() *registry.Registry { return h.registry }
@@ -255,6 +302,9 @@ func (h *Hub) shutdown() error {
 	}
 	if h.live != nil {
 		h.live.Close()
+	}
+	if h.sub != nil {
+		h.sub.Close() // waits for in-flight messages to be stored and acknowledged
 	}
 	if h.broker != nil {
 		errs = append(errs, h.broker.Close())

@@ -17,13 +17,13 @@ import (
 func TestStateSurvivesRestart(t *testing.T) { eachShape(t, testStateSurvivesRestart) }
 
 func testStateSurvivesRestart(t *testing.T, sh shape) {
-	o := sh.opts(t)
+	o, broker := sh.opts(t)
 	o.DataDir = t.TempDir()
 	start := func() *testHub {
 		o.HTTPAddr, o.MQTTAddr, o.Logger = "127.0.0.1:0", "127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil))
 		h, err := hub.Start(context.Background(), o)
 		require.NoError(t, err)
-		return &testHub{Hub: h, base: "http://" + h.HTTPAddr()}
+		return &testHub{Hub: h, base: "http://" + h.HTTPAddr(), broker: broker}
 	}
 	h := start()
 	secret := h.register(t, hydrologyStation("hy-restart"))
