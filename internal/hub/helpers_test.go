@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,8 +47,10 @@ var shapes = []shape{
 	{"postgis", func(t *testing.T) (hub.Options, *mosquittotest.Broker) { return hub.Options{DB: pgtest.DSN(t)}, nil }},
 	{"postgis+mosquitto", func(t *testing.T) (hub.Options, *mosquittotest.Broker) {
 		b := mosquittotest.Start(t)
-		return hub.Options{DB: pgtest.DSN(t), MQTTURL: b.URL, MQTTUsername: mosquittotest.HubUser,
-			MQTTPassword: b.HubPassword, MQTTClientID: "hub-test"}, b
+		// MQTTAddr is the broker's own, busy port: with an external broker the
+		// hub must not try to listen there.
+		return hub.Options{DB: pgtest.DSN(t), MQTTURL: b.URL, MQTTAddr: strings.TrimPrefix(b.URL, "tcp://"),
+			MQTTUsername: mosquittotest.HubUser, MQTTPassword: b.HubPassword, MQTTClientID: "hub-test"}, b
 	}},
 }
 
@@ -82,7 +85,10 @@ func startShape(t *testing.T, sh shape) *testHub {
 // startWith starts a hub with o on free ports and stops it at cleanup.
 func startWith(t *testing.T, o hub.Options) *testHub {
 	t.Helper()
-	o.HTTPAddr, o.MQTTAddr, o.Logger = "127.0.0.1:0", "127.0.0.1:0", testLogger()
+	o.HTTPAddr, o.Logger = "127.0.0.1:0", testLogger()
+	if o.MQTTAddr == "" {
+		o.MQTTAddr = "127.0.0.1:0"
+	}
 	h, err := hub.Start(context.Background(), o)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, h.Close()) })

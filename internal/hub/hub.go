@@ -175,8 +175,10 @@ func (h *Hub) openData(ctx context.Context) error {
 
 func (h *Hub) listen() error {
 	var err error
-	if h.mqttLn, err = net.Listen("tcp", h.opts.MQTTAddr); err != nil {
-		return fmt.Errorf("mqtt listener: %w", err)
+	if h.opts.MQTTURL == "" { // the embedded broker's port; an external broker has its own
+		if h.mqttLn, err = net.Listen("tcp", h.opts.MQTTAddr); err != nil {
+			return fmt.Errorf("mqtt listener: %w", err)
+		}
 	}
 	if h.httpLn, err = net.Listen("tcp", h.opts.HTTPAddr); err != nil {
 		return fmt.Errorf("http listener: %w", err)
@@ -212,7 +214,6 @@ func (h *Hub) startIntake(ctx context.Context) error {
 	if err != nil || u.Host == "" {
 		return fmt.Errorf("--mqtt-url %q: want tcp://host:port", h.opts.MQTTURL)
 	}
-	h.mqttLn.Close() // the embedded broker's port is not needed
 	h.mqttHost = u.Host
 	h.sub, err = external.Start(ctx, external.Options{URL: h.opts.MQTTURL, ClientID: h.opts.MQTTClientID,
 		Username: h.opts.MQTTUsername, Password: h.opts.MQTTPassword, Share: h.opts.MQTTShare,
