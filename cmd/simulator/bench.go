@@ -15,10 +15,11 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("simulator bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o bench.Options
-	var targets, pgDSN string
+	var targets, pgDSN, mqttURL string
 	fs.StringVar(&o.HubBin, "hub-bin", "bin/hub", "the hub binary to measure (make build)")
-	fs.StringVar(&targets, "targets", "sqlite,postgis", "comma-separated: sqlite, postgis")
+	fs.StringVar(&targets, "targets", "sqlite,postgis,postgis+mosquitto", "comma-separated: sqlite, postgis, postgis+mosquitto")
 	fs.StringVar(&pgDSN, "pg-dsn", "", "PostgreSQL/PostGIS DSN whose role may CREATE DATABASE; each run gets a fresh database (also SIM_PG_DSN)")
+	fs.StringVar(&mqttURL, "mqtt-url", "", "external broker for the postgis+mosquitto target (it must accept the bench devices, e.g. anonymous on loopback)")
 	fs.IntVar(&o.Devices, "devices", 100, "device connections")
 	fs.IntVar(&o.Window, "window", 32, "unacknowledged QoS1 publishes per device")
 	fs.IntVar(&o.Batch, "batch", 1, "samples per message (1 = single sample, >1 = a replayed array)")
@@ -29,20 +30,28 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	o.Progress = stderr
 	for _, name := range strings.Split(targets, ",") {
-		switch strings.TrimSpace(name) {
+		name = strings.TrimSpace(name)
+		switch name {
 		case "sqlite":
 			o.Targets = append(o.Targets, bench.Target{Name: "sqlite"})
-		case "postgis":
+		case "postgis", "postgis+mosquitto":
+			broker := ""
+			if name == "postgis+mosquitto" {
+				if broker = mqttURL; broker == "" {
+					fmt.Fprintln(stderr, "bench: skipping postgis+mosquitto: give --mqtt-url")
+					continue
+				}
+			}
 			if pgDSN == "" {
-				fmt.Fprintln(stderr, "bench: skipping postgis: give --pg-dsn (or SIM_PG_DSN)")
+				fmt.Fprintf(stderr, "bench: skipping %s: give --pg-dsn (or SIM_PG_DSN)\n", name)
 				continue
 			}
 			dsn, drop, err := bench.FreshDatabase(ctx, pgDSN)
 			if err != nil {
-				return fmt.Errorf("postgis: %w", err)
+				return fmt.Errorf("%s: %w", name, err)
 			}
 			defer drop()
-			o.Targets = append(o.Targets, bench.Target{Name: "postgis", DB: dsn})
+			o.Targets = append(o.Targets, bench.Target{Name: name, DB: dsn, BrokerURL: broker})
 		default:
 			return fmt.Errorf("%w: unknown target %q", errUsage, name)
 		}

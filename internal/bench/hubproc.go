@@ -26,6 +26,7 @@ type hubProc struct {
 	httpAddr string
 	mqttAddr string // embedded broker, or the external one
 	logPath  string
+	external bool // devices talk to an external broker, not the hub
 }
 
 func startHub(ctx context.Context, o Options, t Target) (*hubProc, error) {
@@ -39,6 +40,7 @@ func startHub(ctx context.Context, o Options, t Target) (*hubProc, error) {
 		args = append(args, "--db", t.DB)
 	}
 	if t.BrokerURL != "" {
+		h.external = true
 		h.mqttAddr = strings.TrimPrefix(t.BrokerURL, "tcp://")
 		args = append(args, "--mqtt-url", t.BrokerURL, "--mqtt-client-id", "hub-bench")
 		if t.BrokerUser != "" {
@@ -120,19 +122,25 @@ func (h *hubProc) provision(ctx context.Context, n int) (map[string]string, erro
 	return creds, nil
 }
 
+// stored is the hub's count of readings stored (0 if it cannot be read).
+func (h *hubProc) stored() int64 {
+	resp, err := http.Get(h.url("/api/v1/stats"))
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	var c map[string]int64
+	_ = json.NewDecoder(resp.Body).Decode(&c)
+	return c["readings_stored"]
+}
+
 // storedAtLeast polls the hub's counters until it has stored n readings.
 func (h *hubProc) storedAtLeast(ctx context.Context, n int64, limit time.Duration) (int64, error) {
 	deadline := time.Now().Add(limit)
 	var stored int64
 	for time.Now().Before(deadline) && ctx.Err() == nil {
-		resp, err := http.Get(h.url("/api/v1/stats"))
-		if err == nil {
-			var c map[string]int64
-			_ = json.NewDecoder(resp.Body).Decode(&c)
-			resp.Body.Close()
-			if stored = c["readings_stored"]; stored >= n {
-				return stored, nil
-			}
+		if stored = h.stored(); stored >= n {
+			return stored, nil
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -20,6 +20,26 @@ type load struct {
 	clients map[string]paho.Client
 	acked   atomic.Int64 // readings (samples), not messages
 	errors  atomic.Int64
+	paused  atomic.Bool // the broker holds too much for the hub
+}
+
+// maxBacklog bounds what an external broker may hold for the hub.
+const maxBacklog = 20000
+
+// throttle pauses the devices while acknowledged-but-unstored readings
+// exceed maxBacklog.
+func (l *load) throttle(ctx context.Context, h *hubProc) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			l.paused.Store(false)
+			return
+		case <-t.C:
+			l.paused.Store(l.acked.Load()-h.stored() > maxBacklog)
+		}
+	}
 }
 
 func newLoad(o Options, url string, creds map[string]string, t Target) *load {
@@ -82,6 +102,9 @@ func (l *load) device(ctx context.Context, id string, c paho.Client) {
 	topic := "devices/" + id + "/telemetry"
 	base := time.Now().Add(-time.Hour).UnixMilli() // unique, past timestamps: never "future"
 	for seq := int64(1); ctx.Err() == nil; seq += int64(l.o.Batch) {
+		for l.paused.Load() && ctx.Err() == nil {
+			time.Sleep(5 * time.Millisecond)
+		}
 		pending <- c.Publish(topic, 1, false, payload(base, seq, l.o.Batch))
 	}
 	close(pending)

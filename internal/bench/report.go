@@ -9,7 +9,7 @@ import (
 // Report writes the results as a Markdown table.
 func Report(w io.Writer, o Options, rs []Result) {
 	o.defaults()
-	fmt.Fprintf(w, "| target | devices | readings/s (hub path) | hub CPU | hub peak RSS | store-only readings/s | hub / store-only | stored = acked |\n")
+	fmt.Fprintf(w, "| target | devices | readings/s stored (hub path) | hub CPU | hub peak RSS | store-only readings/s | hub / store-only | stored = acked |\n")
 	fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rs {
 		if r.Err != nil {

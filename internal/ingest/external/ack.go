@@ -77,7 +77,7 @@ func (s *Subscriber) onMessage(_ paho.Client, m paho.Message) {
 // parallel and share group commits. Every queued message is also in the
 // FIFO, which holds at most InFlight, so a shard queue of InFlight+1 never
 // blocks onMessage (which holds inMu).
-const maxShards = 256
+const maxShards = 1024
 
 func newShards(inFlight int) []chan *pending {
 	shards := make([]chan *pending, min(inFlight, maxShards))
