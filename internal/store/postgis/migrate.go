@@ -4,10 +4,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/ywtg/hub/internal/store"
@@ -16,34 +12,8 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations returns the embedded migrations in order. Files are named
-// NNNN_what.sql and are append-only: a released file is never edited.
-func loadMigrations() ([]migration, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(names)
-	out := make([]migration, 0, len(names))
-	for i, n := range names {
-		base := strings.TrimPrefix(n, "migrations/")
-		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil || v != i+1 {
-			return nil, fmt.Errorf("migration %s: want version %d", base, i+1)
-		}
-		b, err := migrations.ReadFile(n)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: base, sql: string(b)})
-	}
-	return out, nil
+func loadMigrations() ([]store.Migration, error) {
+	return store.LoadMigrations(migrations, "migrations")
 }
 
 // SchemaVersion is the newest schema this binary knows.
@@ -83,7 +53,7 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 // migrateNext applies the first pending migration, or reports done. The
 // version is read under the lock, so a hub that waited for another sees its
 // work and does not repeat it.
-func (s *Store) migrateNext(ctx context.Context, ms []migration) (done bool, err error) {
+func (s *Store) migrateNext(ctx context.Context, ms []store.Migration) (done bool, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, sqlMigrateLock, int64(migrateLock)); err != nil {
 			return err
@@ -102,10 +72,10 @@ func (s *Store) migrateNext(ctx context.Context, ms []migration) (done bool, err
 			return nil
 		}
 		m := ms[cur]
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return fmt.Errorf("migration %s: %w", m.Name, err)
 		}
-		_, err := tx.Exec(ctx, sqlInsertVersion, m.version, m.name)
+		_, err := tx.Exec(ctx, sqlInsertVersion, m.Version, m.Name)
 		return err
 	})
 	return done, err
