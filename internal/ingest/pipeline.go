@@ -79,11 +79,31 @@ func (p *Pipeline) Close() { p.w.close() }
 // stored as a dead letter — and an error only when nothing could be stored, in
 // which case the message must not be acknowledged.
 func (p *Pipeline) Handle(ctx context.Context, deviceID, topic string, payload []byte) error {
-	b := p.decode(ctx, deviceID, topic, payload)
-	if err := p.w.submit(ctx, b); err != nil {
-		return errors.Join(ErrStore, err)
+	select {
+	case err := <-p.HandleAsync(ctx, deviceID, topic, payload):
+		return err
+	case <-ctx.Done(): // the caller stops waiting: it must not acknowledge
+		return errors.Join(ErrStore, ctx.Err())
 	}
-	return nil
+}
+
+// HandleAsync is Handle without the wait: it decodes and queues the message
+// and returns a channel that yields Handle's result once the message is
+// durable. Messages queued one after another by one caller are stored, and
+// reach the Sink, in that order, so a caller that keeps a device's messages
+// in sequence need not wait for each commit.
+func (p *Pipeline) HandleAsync(ctx context.Context, deviceID, topic string, payload []byte) <-chan error {
+	b := p.decode(ctx, deviceID, topic, payload)
+	out := make(chan error, 1)
+	done := p.w.enqueue(ctx, b)
+	go func() {
+		if err := <-done; err != nil {
+			out <- errors.Join(ErrStore, err)
+			return
+		}
+		out <- nil
+	}()
+	return out
 }
 
 // Refuse records a message refused before it reached the pipeline (ACL,

@@ -50,25 +50,32 @@ func newGroupWriter(w Writer, sink Sink, log *slog.Logger, counts *Counters, max
 
 // submit queues b and waits until it is durable (nil) or failed.
 func (g *groupWriter) submit(ctx context.Context, b store.Batch) error {
-	r := &request{batch: b, done: make(chan error, 1)}
-	g.mu.RLock()
-	if g.closed {
-		g.mu.RUnlock()
-		return ErrClosed
-	}
+	done := g.enqueue(ctx, b)
 	select {
-	case g.in <- r: // the loop keeps draining, so close waits at most one send
-	case <-ctx.Done():
-		g.mu.RUnlock()
-		return ctx.Err()
-	}
-	g.mu.RUnlock()
-	select {
-	case err := <-r.done:
+	case err := <-done:
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// enqueue queues b and returns at once; the channel yields nil once b is
+// durable, or the error. Requests are committed in the order they were
+// enqueued, so one caller's requests stay in its order.
+func (g *groupWriter) enqueue(ctx context.Context, b store.Batch) <-chan error {
+	r := &request{batch: b, done: make(chan error, 1)}
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if g.closed {
+		r.done <- ErrClosed
+		return r.done
+	}
+	select {
+	case g.in <- r: // the loop keeps draining, so close waits at most one send
+	case <-ctx.Done():
+		r.done <- ctx.Err()
+	}
+	return r.done
 }
 
 // close stops taking requests and returns once every queued one is written.

@@ -103,11 +103,23 @@ func (s *Subscriber) startWorkers() {
 					p.done <- errAbandoned
 					continue
 				}
-				p.done <- s.opts.Handler.Handle(s.hctx, p.deviceID, p.msg.Topic(), p.msg.Payload())
+				s.handle(p)
 			}
 		}()
 	}
 	go s.ackLoop()
+}
+
+// handle passes p to the Handler. An AsyncHandler (the pipeline) queues it
+// and returns at once: the shard's next message follows it into the same or
+// the next commit, still in order, instead of waiting a whole commit.
+func (s *Subscriber) handle(p *pending) {
+	if ah, ok := s.opts.Handler.(AsyncHandler); ok {
+		res := ah.HandleAsync(s.hctx, p.deviceID, p.msg.Topic(), p.msg.Payload())
+		go func() { p.done <- <-res }()
+		return
+	}
+	p.done <- s.opts.Handler.Handle(s.hctx, p.deviceID, p.msg.Topic(), p.msg.Payload())
 }
 
 // stale reports whether messages of connection gen may no longer be

@@ -21,7 +21,14 @@ type Handler interface {
 	Handle(ctx context.Context, deviceID, topic string, payload []byte) error
 }
 
-var _ Handler = (*ingest.Pipeline)(nil)
+// AsyncHandler is a Handler that can also queue a message and report later.
+// Messages queued one after another must be stored in that order.
+type AsyncHandler interface {
+	Handler
+	HandleAsync(ctx context.Context, deviceID, topic string, payload []byte) <-chan error
+}
+
+var _ AsyncHandler = (*ingest.Pipeline)(nil)
 
 // Options configures a Subscriber.
 type Options struct {
