@@ -72,6 +72,8 @@ type Engine struct {
 	queue chan stored
 	done  chan struct{}
 
+	started time.Time // silence before this is not the device's fault
+
 	mu      sync.Mutex
 	devices map[string]*deviceState
 	active  map[alarmKey]*model.Alarm
@@ -100,7 +102,7 @@ func New(opts Options) *Engine {
 	if opts.Queue <= 0 {
 		opts.Queue = 1024
 	}
-	return &Engine{opts: opts, log: opts.Logger, queue: make(chan stored, opts.Queue), done: make(chan struct{}),
+	return &Engine{opts: opts, log: opts.Logger, queue: make(chan stored, opts.Queue), done: make(chan struct{}), started: opts.Now(),
 		devices: map[string]*deviceState{}, active: map[alarmKey]*model.Alarm{}}
 }
 
@@ -190,6 +192,7 @@ func (e *Engine) process(ctx context.Context, s stored) {
 	touched := map[string]bool{}
 	for _, st := range s.statuses {
 		e.applyStatus(st)
+		e.statusHealth(ctx, st)
 		touched[st.DeviceID] = true
 	}
 	readings := append([]model.Reading(nil), s.readings...)

@@ -48,6 +48,7 @@ func (e *Engine) applyReading(ctx context.Context, r model.Reading) bool {
 		maps.Copy(st.Flags, r.Flags)
 	}
 	st.LastTS, st.LastSeen, st.Online = r.TS, e.opts.Now().UTC(), true
+	e.heard(ctx, r.DeviceID)
 	dev, err := e.opts.Devices.Lookup(ctx, r.DeviceID)
 	if err != nil {
 		e.log.Warn("reading for unknown device", "device_id", r.DeviceID, "err", err)
@@ -102,6 +103,7 @@ func (e *Engine) thresholdAlarm(dev model.Device, rule profile.Rule, v float64, 
 func (e *Engine) applyEvent(ctx context.Context, ev model.Event) {
 	st := e.state(ev.DeviceID)
 	st.LastSeen, st.Online = e.opts.Now().UTC(), true
+	e.heard(ctx, ev.DeviceID)
 	dev, err := e.opts.Devices.Lookup(ctx, ev.DeviceID)
 	if err != nil {
 		return

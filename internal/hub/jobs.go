@@ -18,9 +18,10 @@ const (
 	retentionSpec = "17 3 * * *"  // nightly, 03:17 local time
 	rollupSpec    = "*/5 * * * *" // every 5 minutes
 	rollupHours   = 3             // recompute the last hours: late replays land there
+	sweepSpec     = "@every 30s"  // device health: silent devices go offline
 )
 
-// startJobs schedules retention and the hourly rollup; the returned func
+// startJobs schedules retention, the hourly rollup and the health sweep; the returned func
 // stops the scheduler and waits for a running job.
 func (h *Hub) startJobs(ctx context.Context) func() {
 	c := cron.New(cron.WithLogger(cron.DiscardLogger))
@@ -28,6 +29,11 @@ func (h *Hub) startJobs(ctx context.Context) func() {
 		c.AddFunc(retentionSpec, func() { h.runRetention(ctx) })
 	}
 	c.AddFunc(rollupSpec, func() { h.runRollup(ctx, time.Now()) })
+	c.AddFunc(sweepSpec, func() {
+		if n := h.engine.Sweep(ctx, time.Now()); n > 0 {
+			h.log.Info("silent devices marked offline", "devices", n)
+		}
+	})
 	c.Start()
 	return func() { <-c.Stop().Done() }
 }
