@@ -10,6 +10,12 @@
 // region with the smaller code, so a fence-line device never flips between
 // neighbours. Boundaries (outer rings and holes) count as inside.
 //
+// bearing.go holds the spherical geometry of fire-watch towers: calibrated
+// bearings, great-circle distance and destination, the intersection of two
+// towers' radials (Triangulate, rejecting near-parallel bearings, fixes
+// behind a tower and fixes beyond range) and the bearing line to draw when
+// only one tower sees the smoke.
+//
 // When Locate reports ok=false the point is outside every loaded boundary (a
 // mis-typed coordinate, or a device just over the league border). Callers do
 // not drop such readings: they file them under [Unassigned] / [UnassignedName]

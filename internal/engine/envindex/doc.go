@@ -1,0 +1,11 @@
+// Package envindex computes the environmental indices the engine derives for
+// the `pollution` device kind: the ambient air quality index of HJ 633-2012
+// (IAQI, AQI, primary pollutants, level, category, colour) and the surface
+// water class of GB 3838-2002 (worst single factor, exceedance multiples).
+//
+// It is a pure library: no I/O, no clock, no logging, no knowledge of devices,
+// profiles or alarms. Callers (the engine) map metric keys and averaging
+// windows onto the inputs here. All arithmetic on concentrations is exact
+// (math/big.Rat built from the shortest decimal form of each float64), so a
+// value sitting exactly on a breakpoint never rounds up by a float slip.
+package envindex
