@@ -16,7 +16,7 @@ import (
 // in place: count, last seen, value, and severity if it rose.
 func (e *Engine) raise(ctx context.Context, dev model.Device, a model.Alarm) {
 	key := alarmKey{a.Source, a.Type}
-	if _, ok := e.active[key]; ok {
+	if _, ok := e.active.get(key); ok {
 		e.update(ctx, key, func(cur *model.Alarm) {
 			cur.Count++
 			cur.LastSeen, cur.Value, cur.Threshold, cur.Message = a.LastSeen, a.Value, a.Threshold, a.Message
@@ -32,7 +32,7 @@ func (e *Engine) raise(ctx context.Context, dev model.Device, a model.Alarm) {
 		e.log.Error("alarm not stored", "device_id", a.Source, "type", a.Type, "err", err)
 		return
 	}
-	e.active[key] = &a
+	e.active.put(&a)
 	e.log.Info("alarm raised", "alarm_id", a.ID, "device_id", a.Source, "type", a.Type, "severity", a.Severity)
 	e.opts.Live.Upsert(EntityAlarm, strconv.FormatInt(a.ID, 10), a)
 }
@@ -43,7 +43,7 @@ func (e *Engine) raise(ctx context.Context, dev model.Device, a model.Alarm) {
 // operator acknowledged it), the stored version is reloaded and the change
 // applied to it once more, so one conflict never wedges the alarm.
 func (e *Engine) update(ctx context.Context, key alarmKey, change func(*model.Alarm)) (*model.Alarm, error) {
-	cur, ok := e.active[key]
+	cur, ok := e.active.get(key)
 	if !ok {
 		return nil, fmt.Errorf("%w: no active %s alarm for %s", ErrNotActive, key.typ, key.source)
 	}
@@ -59,9 +59,9 @@ func (e *Engine) update(ctx context.Context, key alarmKey, change func(*model.Al
 		return nil, err
 	}
 	if next.Status == model.AlarmActive {
-		e.active[key] = next
+		e.active.put(next)
 	} else {
-		delete(e.active, key)
+		e.active.del(key)
 	}
 	e.opts.Live.Upsert(EntityAlarm, strconv.FormatInt(next.ID, 10), *next)
 	return next, nil
@@ -158,10 +158,14 @@ func (e *Engine) Clear(ctx context.Context, id int64, who string) (model.Alarm, 
 
 // alarm returns the live copy of an active alarm, or the stored one.
 func (e *Engine) alarm(ctx context.Context, id int64) (*model.Alarm, error) {
-	for _, a := range e.active {
+	var live *model.Alarm
+	e.active.each(func(a *model.Alarm) {
 		if a.ID == id {
-			return a, nil
+			live = a
 		}
+	})
+	if live != nil {
+		return live, nil
 	}
 	a, err := e.opts.Store.GetAlarm(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -174,9 +178,7 @@ func (e *Engine) alarm(ctx context.Context, id int64) (*model.Alarm, error) {
 func (e *Engine) ActiveAlarms() []model.Alarm {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make([]model.Alarm, 0, len(e.active))
-	for _, a := range e.active {
-		out = append(out, *a)
-	}
+	var out []model.Alarm
+	e.active.each(func(a *model.Alarm) { out = append(out, *a) })
 	return out
 }

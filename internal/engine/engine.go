@@ -76,7 +76,7 @@ type Engine struct {
 
 	mu      sync.Mutex
 	devices map[string]*deviceState
-	active  map[alarmKey]*model.Alarm
+	active  activeSet
 }
 
 type alarmKey struct{ source, typ string }
@@ -103,7 +103,7 @@ func New(opts Options) *Engine {
 		opts.Queue = 1024
 	}
 	return &Engine{opts: opts, log: opts.Logger, queue: make(chan stored, opts.Queue), done: make(chan struct{}), started: opts.Now(),
-		devices: map[string]*deviceState{}, active: map[alarmKey]*model.Alarm{}}
+		devices: map[string]*deviceState{}, active: activeSet{}}
 }
 
 // Load restores live state from the store: latest values, statuses and the
@@ -132,7 +132,7 @@ func (e *Engine) Load(ctx context.Context) error {
 	}
 	for i := range alarms {
 		a := alarms[i]
-		e.active[alarmKey{a.Source, a.Type}] = &a
+		e.active.put(&a)
 		e.markRule(a)
 	}
 	return nil

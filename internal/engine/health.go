@@ -55,7 +55,7 @@ func (e *Engine) raiseOffline(ctx context.Context, dev model.Device, why string)
 
 // heard clears a device's offline alarm: it has been heard from.
 func (e *Engine) heard(ctx context.Context, id string) {
-	if _, ok := e.active[alarmKey{id, AlarmOffline}]; ok {
+	if _, ok := e.active.get(alarmKey{id, AlarmOffline}); ok {
 		e.clear(ctx, alarmKey{id, AlarmOffline}, "", "device reporting again")
 	}
 }

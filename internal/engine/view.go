@@ -51,10 +51,7 @@ func (e *Engine) view(dev model.Device) DeviceView {
 		}
 		v.Flags = maps.Clone(st.Flags)
 	}
-	for k, a := range e.active {
-		if k.source != dev.ID {
-			continue
-		}
+	for _, a := range e.active[dev.ID] {
 		v.ActiveAlarms++
 		if model.SeverityRank(a.Severity) > model.SeverityRank(v.AlarmSeverity) {
 			v.AlarmSeverity = a.Severity
