@@ -87,8 +87,14 @@ type deviceState struct {
 }
 
 type ruleState struct {
-	breaches int  // consecutive samples past the trigger level
-	active   bool // an alarm is open for this rule
+	breaches int     // consecutive samples past the trigger level
+	active   bool    // an alarm is open for this rule
+	window   []point // recent samples, for accumulation and rate rules
+}
+
+type point struct {
+	ts time.Time
+	v  float64
 }
 
 // New returns an engine; Load it, then Start it.

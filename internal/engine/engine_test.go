@@ -40,10 +40,16 @@ type rig struct {
 	mark  int
 }
 
-func newRig(t *testing.T, st *memStore) *rig {
+func newRig(t *testing.T, st *memStore) *rig { return newRigWith(t, st, nil) }
+
+// newRigWith lets a test change the loaded profiles first (add a rule).
+func newRigWith(t *testing.T, st *memStore, change func(profile.Set)) *rig {
 	t.Helper()
 	set, err := profile.Load(devices.FS)
 	require.NoError(t, err)
+	if change != nil {
+		change(set)
+	}
 	if st == nil {
 		st = newMemStore()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"time"
 
 	"github.com/ywtg/hub/internal/model"
 	"github.com/ywtg/hub/internal/profile"
@@ -55,8 +56,13 @@ func (e *Engine) applyReading(ctx context.Context, r model.Reading) bool {
 		return true
 	}
 	for _, rule := range e.rules(dev) {
-		if v, ok := r.Values[rule.Metric]; ok {
-			e.evalThreshold(ctx, dev, st.rule(rule.ID), rule, v, r)
+		v, ok := r.Values[rule.Metric]
+		if !ok {
+			continue
+		}
+		rs := st.rule(rule.ID)
+		if v, ok = rs.observe(rule, r.TS, v); ok {
+			e.evalThreshold(ctx, dev, rs, rule, v, r)
 		}
 	}
 	return true
@@ -89,14 +95,50 @@ func (e *Engine) evalThreshold(ctx context.Context, dev model.Device, rs *ruleSt
 	}
 }
 
+// observe turns a sample into the value the rule judges: the sample itself
+// (threshold), the sum over the window (accumulation) or the change per hour
+// over the window (rate; needs two samples at different times).
+func (rs *ruleState) observe(rule profile.Rule, ts time.Time, v float64) (float64, bool) {
+	if rule.Type == "threshold" {
+		return v, true
+	}
+	rs.window = append(rs.window, point{ts, v})
+	cut := ts.Add(-time.Duration(rule.WindowS * float64(time.Second)))
+	drop := 0
+	for drop < len(rs.window) && !rs.window[drop].ts.After(cut) {
+		drop++
+	}
+	rs.window = rs.window[drop:]
+	if rule.Type == "accumulation" {
+		sum := 0.0
+		for _, p := range rs.window {
+			sum += p.v
+		}
+		return sum, true
+	}
+	first, last := rs.window[0], rs.window[len(rs.window)-1]
+	hours := last.ts.Sub(first.ts).Hours()
+	if hours <= 0 {
+		return 0, false
+	}
+	return (last.v - first.v) / hours, true
+}
+
 func (e *Engine) thresholdAlarm(dev model.Device, rule profile.Rule, v float64, r model.Reading) model.Alarm {
 	word := "高于"
 	if rule.Op == "below" {
 		word = "低于"
 	}
+	what := rule.Metric
+	switch rule.Type {
+	case "accumulation":
+		what = fmt.Sprintf("%s %g s 累计", rule.Metric, rule.WindowS)
+	case "rate":
+		what = fmt.Sprintf("%s 每小时变化", rule.Metric)
+	}
 	return model.Alarm{Source: dev.ID, Type: rule.Alarm, Label: rule.Label, Severity: rule.Severity,
 		Metric: rule.Metric, Value: v, Threshold: rule.Value, LastSeen: r.TS,
-		Message: fmt.Sprintf("%s %s=%v %s %v", dev.Name, rule.Metric, v, word, rule.Value)}
+		Message: fmt.Sprintf("%s %s=%.4g %s %v", dev.Name, what, v, word, rule.Value)}
 }
 
 // applyEvent raises an alarm for event types that carry a severity.

@@ -58,7 +58,14 @@ type Field struct {
 	Required bool     `yaml:"required" json:"required,omitempty"`
 }
 
-// Rule is a default rule of a kind. Only type "threshold" exists so far.
+// Rule is a default rule of a kind. Types:
+//   - threshold: the metric's value against Value/Clear;
+//   - accumulation: the metric's sum over the last WindowS seconds (rainfall);
+//   - rate: the metric's change per hour over the last WindowS seconds
+//     (rate of rise of a water level).
+//
+// All three then work alike: an alarm after Consecutive samples past Value,
+// cleared at Clear (hysteresis).
 type Rule struct {
 	ID          string  `yaml:"id" json:"id"`
 	Type        string  `yaml:"type" json:"type"`
@@ -70,6 +77,7 @@ type Rule struct {
 	Clear       float64 `yaml:"clear" json:"clear"`
 	Consecutive int     `yaml:"consecutive" json:"consecutive"`
 	Severity    string  `yaml:"severity" json:"severity"`
+	WindowS     float64 `yaml:"window_s" json:"window_s,omitempty"`
 }
 
 // Set is every loaded profile by kind.
@@ -159,7 +167,13 @@ func (p *Profile) validateRule(r Rule) error {
 	if r.ID == "" || r.Alarm == "" {
 		return fmt.Errorf("%w: id and alarm are required", ErrInvalid)
 	}
-	if r.Type != "threshold" {
+	switch r.Type {
+	case "threshold":
+	case "accumulation", "rate":
+		if r.WindowS <= 0 {
+			return fmt.Errorf("%w: a %s rule needs window_s > 0", ErrInvalid, r.Type)
+		}
+	default:
 		return fmt.Errorf("%w: unknown rule type %q", ErrInvalid, r.Type)
 	}
 	if _, ok := p.Metrics[r.Metric]; !ok {
