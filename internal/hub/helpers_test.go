@@ -298,3 +298,17 @@ func binary(t *testing.T, install string, names ...string) string {
 }
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// restartable returns a func that starts a hub of shape sh on one data dir
+// and store (and broker), each call a fresh process-like start: for tests
+// that stop a hub and start it again. The caller closes each hub.
+func restartable(t *testing.T, sh shape) func() *testHub {
+	o, broker := sh.opts(t)
+	o.DataDir = t.TempDir()
+	return func() *testHub {
+		o.HTTPAddr, o.MQTTAddr, o.Logger = "127.0.0.1:0", "127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil))
+		h, err := hub.Start(context.Background(), o)
+		require.NoError(t, err)
+		return &testHub{Hub: h, base: "http://" + h.HTTPAddr(), broker: broker}
+	}
+}

@@ -1,10 +1,7 @@
 package hub_test
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"sync"
 	"testing"
@@ -12,8 +9,6 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
-
-	"github.com/ywtg/hub/internal/hub"
 )
 
 // Stop the hub while a device is streaming, start it again on the same
@@ -22,14 +17,7 @@ import (
 // then delivers what arrived while it was down.)
 func TestRestartMidStreamLosesNoAcknowledgedReading(t *testing.T) {
 	eachShape(t, func(t *testing.T, sh shape) {
-		o, broker := sh.opts(t)
-		o.DataDir = t.TempDir()
-		start := func() *testHub {
-			o.HTTPAddr, o.MQTTAddr, o.Logger = "127.0.0.1:0", "127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil))
-			h, err := hub.Start(context.Background(), o)
-			require.NoError(t, err)
-			return &testHub{Hub: h, base: "http://" + h.HTTPAddr(), broker: broker}
-		}
+		start := restartable(t, sh)
 		h := start()
 		secret := h.register(t, hydrologyStation("hy-stream"))
 		c := h.connect(t, "hy-stream", secret)

@@ -1,14 +1,9 @@
 package hub_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/ywtg/hub/internal/hub"
 )
 
 // After a restart on the same data dir the hub still knows the device, its
@@ -17,14 +12,7 @@ import (
 func TestStateSurvivesRestart(t *testing.T) { eachShape(t, testStateSurvivesRestart) }
 
 func testStateSurvivesRestart(t *testing.T, sh shape) {
-	o, broker := sh.opts(t)
-	o.DataDir = t.TempDir()
-	start := func() *testHub {
-		o.HTTPAddr, o.MQTTAddr, o.Logger = "127.0.0.1:0", "127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil))
-		h, err := hub.Start(context.Background(), o)
-		require.NoError(t, err)
-		return &testHub{Hub: h, base: "http://" + h.HTTPAddr(), broker: broker}
-	}
+	start := restartable(t, sh)
 	h := start()
 	secret := h.register(t, hydrologyStation("hy-restart"))
 	c, err := h.dial("hy-restart", secret)
