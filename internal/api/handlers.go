@@ -41,6 +41,7 @@ type deviceRequest struct {
 	Lon           float64                       `json:"lon"`
 	Lat           float64                       `json:"lat"`
 	RuleOverrides map[string]model.RuleOverride `json:"rule_overrides"`
+	Params        map[string]float64            `json:"params"`
 }
 
 func (s *server) addDevice(w http.ResponseWriter, r *http.Request) {
@@ -49,7 +50,7 @@ func (s *server) addDevice(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	dev, secret, err := s.opts.Registry.Add(r.Context(), model.Device{ID: req.ID, Kind: req.Kind, Name: req.Name,
-		Operator: req.Operator, Lon: req.Lon, Lat: req.Lat, RuleOverrides: req.RuleOverrides})
+		Operator: req.Operator, Lon: req.Lon, Lat: req.Lat, RuleOverrides: req.RuleOverrides, Params: req.Params})
 	if err != nil {
 		s.fail(w, r, err)
 		return

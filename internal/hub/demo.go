@@ -48,7 +48,7 @@ func (h *Hub) startDemo(ctx context.Context) error {
 
 func (h *Hub) provision(ctx context.Context, d simulator.FleetDevice) (string, error) {
 	_, secret, err := h.registry.Add(ctx, model.Device{ID: d.ID, Kind: d.Kind, Name: d.Name, Operator: d.Operator,
-		Lon: d.Lon, Lat: d.Lat, RuleOverrides: d.RuleOverrides})
+		Lon: d.Lon, Lat: d.Lat, RuleOverrides: d.RuleOverrides, Params: d.Params})
 	if err == nil {
 		return secret, nil
 	}

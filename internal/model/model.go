@@ -24,6 +24,10 @@ type Device struct {
 	// RuleOverrides replaces a profile rule's levels for this device, keyed by
 	// rule id (a hydrology station's own 警戒水位, say).
 	RuleOverrides map[string]RuleOverride `json:"rule_overrides,omitempty"`
+	// Params are the device's own settings that are not rule levels, named
+	// by its profile's params section: a tower camera's north_offset_deg, a
+	// water station's target class, a station's 保证水位 …
+	Params map[string]float64 `json:"params,omitempty"`
 }
 
 // RuleOverride sets a device's own trigger and clear levels for one rule.
@@ -133,6 +137,71 @@ type Alarm struct {
 	Lon        float64   `json:"lon"`
 	Lat        float64   `json:"lat"`
 	Kind       string    `json:"kind,omitempty"`
+	// Category groups alarms about the same kind of thing for correlation
+	// into incidents (forest_fire, flood, elevator, pollution, device …).
+	Category string `json:"category,omitempty"`
+	// Location is where the alarm's cause is, when it is not the device
+	// itself: a fire seen by a tower camera along a bearing.
+	Location   *Location `json:"location,omitempty"`
+	IncidentID int64     `json:"incident_id,omitempty"`
+	Assignee   string    `json:"assignee,omitempty"`
+	Version    int64     `json:"version"`
+}
+
+// Location is where an alarm's cause was located, and how.
+type Location struct {
+	Method     string  `json:"method"` // one of the Locate… methods
+	Lon        float64 `json:"lon,omitempty"`
+	Lat        float64 `json:"lat,omitempty"`
+	BearingDeg float64 `json:"bearing_deg,omitempty"` // true bearing from the device, after calibration
+	DistanceM  float64 `json:"distance_m,omitempty"`
+	// Line is the bearing line, [lon, lat] points from the device outwards,
+	// when only a bearing is known.
+	Line [][2]float64 `json:"line,omitempty"`
+}
+
+// How a location was found.
+const (
+	LocateDevice          = "device"           // the device's own position
+	LocateBearingDistance = "bearing_distance" // one tower: bearing and range
+	LocateBearingLine     = "bearing_line"     // one tower: bearing only
+	LocateTriangulated    = "triangulated"     // two towers' bearings intersected
+)
+
+// AlarmComment is a note an operator adds to an alarm.
+type AlarmComment struct {
+	ID      int64     `json:"id"`
+	AlarmID int64     `json:"alarm_id"`
+	At      time.Time `json:"at"`
+	By      string    `json:"by"`
+	Text    string    `json:"text"`
+}
+
+// Incident statuses.
+const (
+	IncidentOpen   = "open"
+	IncidentClosed = "closed"
+)
+
+// Incident gathers the alarms about one thing in the world — one fire seen by
+// two towers, one flood crest passing three stations — located once. It opens
+// at most one case (CaseID, set by the dispatch loop).
+type Incident struct {
+	ID         int64     `json:"id"`
+	Category   string    `json:"category"`
+	Title      string    `json:"title"`
+	Severity   string    `json:"severity"`
+	Status     string    `json:"status"`
+	RegionCode string    `json:"region_code"`
+	Lon        float64   `json:"lon"`
+	Lat        float64   `json:"lat"`
+	Location   Location  `json:"location"` // how Lon/Lat were found; Line when only a bearing is known
+	AlarmIDs   []int64   `json:"alarm_ids"`
+	Sources    []string  `json:"sources"` // device ids of the member alarms
+	FirstSeen  time.Time `json:"first_seen"`
+	LastSeen   time.Time `json:"last_seen"`
+	ClosedAt   time.Time `json:"closed_at,omitzero"`
+	CaseID     int64     `json:"case_id,omitempty"`
 	Version    int64     `json:"version"`
 }
 

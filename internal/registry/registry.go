@@ -12,8 +12,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -128,6 +130,14 @@ func (r *Registry) validate(d model.Device) error {
 	for ruleID, ov := range d.RuleOverrides {
 		if err := checkOverride(p, ruleID, ov); err != nil {
 			return err
+		}
+	}
+	for name, v := range d.Params {
+		if _, ok := p.Params[name]; !ok {
+			return fmt.Errorf("%w: param %q is not one of kind %s's (%s)", ErrInvalid, name, p.Kind, strings.Join(slices.Sorted(maps.Keys(p.Params)), ", "))
+		}
+		if !finite(v) {
+			return fmt.Errorf("%w: param %s must be a finite number", ErrInvalid, name)
 		}
 	}
 	return nil

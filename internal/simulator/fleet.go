@@ -39,6 +39,8 @@ type FleetDevice struct {
 	Lat      float64 `yaml:"lat"`
 	// RuleOverrides sets this device's own levels for rules of its profile.
 	RuleOverrides map[string]model.RuleOverride `yaml:"rule_overrides"`
+	// Params sets this device's own values of its profile's params.
+	Params map[string]float64 `yaml:"params"`
 	// Sim holds per-metric overrides deep-merged over the profile's sim model
 	// (water_level_m: {base: 1062.3}). An override naming a different model
 	// replaces the profile's instead, so a metric the profile does not

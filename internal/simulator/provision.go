@@ -21,6 +21,7 @@ type registration struct {
 	Lon           float64                       `json:"lon"`
 	Lat           float64                       `json:"lat"`
 	RuleOverrides map[string]model.RuleOverride `json:"rule_overrides,omitempty"`
+	Params        map[string]float64            `json:"params,omitempty"`
 }
 
 // Provision registers every fleet device with the hub (POST
@@ -56,7 +57,7 @@ func Provision(ctx context.Context, hubURL string, fleet *Fleet, client *http.Cl
 }
 
 func register(ctx context.Context, client *http.Client, url string, d FleetDevice) (secret string, exists bool, err error) {
-	body, err := json.Marshal(registration{ID: d.ID, Kind: d.Kind, Name: d.Name, Operator: d.Operator, Lon: d.Lon, Lat: d.Lat, RuleOverrides: d.RuleOverrides})
+	body, err := json.Marshal(registration{ID: d.ID, Kind: d.Kind, Name: d.Name, Operator: d.Operator, Lon: d.Lon, Lat: d.Lat, RuleOverrides: d.RuleOverrides, Params: d.Params})
 	if err != nil {
 		return "", false, err
 	}

@@ -33,9 +33,18 @@ type DeviceRecord struct {
 
 // AlarmFilter selects alarms; zero fields match everything.
 type AlarmFilter struct {
-	Status string // active | cleared
-	Source string
-	Limit  int
+	Status     string // active | cleared
+	Source     string
+	Category   string
+	IncidentID int64
+	Limit      int
+}
+
+// IncidentFilter selects incidents, newest first; zero fields match everything.
+type IncidentFilter struct {
+	Status   string // open | closed
+	Category string
+	Limit    int
 }
 
 // DeadLetterFilter selects dead letters, newest first.
