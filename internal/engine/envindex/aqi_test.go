@@ -2,6 +2,7 @@ package envindex
 
 import (
 	"math"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -190,6 +191,19 @@ func TestDailyAQI(t *testing.T) {
 			category:  "轻度污染",
 		},
 		{
+			// NO2 24h 80:   on the 40–80 / 50–100 breakpoint → 100
+			// PM2.5 24h 75: on the 35–75 / 50–100 breakpoint → 100
+			// SO2 24h 100:  50–150 → 50 + 50/100×50 = 75
+			// Tie at 100: both primary; IAQI 100 is not > 100, so nothing
+			// is 超标 although the day is at the top of 良.
+			desc:     "tie at 100: two primary pollutants, none exceeding",
+			in:       Concentrations{NO2Avg24h: 80, PM25Avg24h: 75, SO2Avg24h: 100},
+			aqi:      100,
+			iaqi:     map[Pollutant]int{NO2: 100, PM25: 100, SO2: 75},
+			primary:  []Pollutant{NO2, PM25},
+			category: "良",
+		},
+		{
 			// PM2.5 24h 620 > 500 (top breakpoint): capped at 500.
 			desc:      "above the top breakpoint is capped at 500",
 			in:        Concentrations{PM25Avg24h: 620, SO2Avg24h: 10},
@@ -221,6 +235,157 @@ func TestSubIndexFlags(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, got.Capped)
 	require.True(t, got.Indices[0].Capped)
+
+	// SO2 1h 1000 > 800 → SO2 24h 3000, above its top breakpoint 2620:
+	// substituted and then capped at 500.
+	got, err = HourlyAQI(Concentrations{SO2Avg1h: 1000, SO2Avg24h: 3000})
+	require.NoError(t, err)
+	require.Equal(t, []SubIndex{{Pollutant: SO2, Measure: SO2Avg24h, Value: 3000,
+		IAQI: MaxAQI, Capped: true, Substituted: true}}, got.Indices)
+	require.True(t, got.Capped)
+
+	// O3 8h 900 > 800 → O3 1h 1100: 1000–1200 → 400 + 100/200×100 = 450,
+	// substituted, not capped.
+	got, err = DailyAQI(Concentrations{O3Avg8h: 900, O3Avg1h: 1100})
+	require.NoError(t, err)
+	require.Equal(t, []SubIndex{{Pollutant: O3, Measure: O3Avg1h, Value: 1100,
+		IAQI: 450, Substituted: true}}, got.Indices)
+	require.False(t, got.Capped)
+}
+
+// TestIAQIPerMeasure checks one interior point of every Table 1 row, each
+// worked by hand from the row's two neighbouring breakpoints, so a typo in
+// any row shows up here and not only in the breakpoints themselves.
+func TestIAQIPerMeasure(t *testing.T) {
+	tests := []struct {
+		desc  string
+		daily bool
+		m     Measure
+		c     float64
+		want  int
+	}{
+		// SO2 24h 1000: 800–1600 → 200 + 100/800×200 = 225
+		{desc: "SO2 24h", daily: true, m: SO2Avg24h, c: 1000, want: 225},
+		// SO2 1h 600: 500–650 → 100 + 50/150×100 = 133.33 → 134
+		{desc: "SO2 1h", m: SO2Avg1h, c: 600, want: 134},
+		// NO2 24h 600: 565–750 → 300 + 100/185×35 = 318.92 → 319
+		{desc: "NO2 24h", daily: true, m: NO2Avg24h, c: 600, want: 319},
+		// NO2 1h 2500: 2340–3090 → 300 + 100/750×160 = 321.33 → 322
+		{desc: "NO2 1h", m: NO2Avg1h, c: 2500, want: 322},
+		// PM10 24h 430: 420–500 → 300 + 100/80×10 = 312.5 → 313
+		{desc: "PM10 24h", daily: true, m: PM10Avg24h, c: 430, want: 313},
+		// CO 24h 30: 24–36 → 200 + 100/12×6 = 250
+		{desc: "CO 24h", daily: true, m: COAvg24h, c: 30, want: 250},
+		// CO 1h 100: 90–120 → 300 + 100/30×10 = 333.33 → 334
+		{desc: "CO 1h", m: COAvg1h, c: 100, want: 334},
+		// O3 1h 160.8: 160–200 → 50 + 50/40×0.8 = 51 exactly
+		// (float64 gives 51.000000000000014 and would ceil to 52)
+		{desc: "O3 1h", m: O3Avg1h, c: 160.8, want: 51},
+		// O3 8h 240: 215–265 → 150 + 50/50×25 = 175
+		{desc: "O3 8h", daily: true, m: O3Avg8h, c: 240, want: 175},
+		// PM2.5 24h 300: 250–350 → 300 + 100/100×50 = 350
+		{desc: "PM2.5 24h", daily: true, m: PM25Avg24h, c: 300, want: 350},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			f := HourlyAQI
+			if tt.daily {
+				f = DailyAQI
+			}
+			got, err := f(Concentrations{tt.m: tt.c})
+			require.NoError(t, err)
+			require.Len(t, got.Indices, 1)
+			require.Equal(t, tt.m, got.Indices[0].Measure)
+			require.Equal(t, tt.want, got.Indices[0].IAQI)
+			require.Equal(t, tt.want, got.AQI)
+		})
+	}
+}
+
+// TestBreakpointTable checks the shape of Table 1: every row starts at 0,
+// rises strictly, has a column for each IAQI step it reaches (SO2 1-h stops
+// at 200, O3 8-h at 300, the rest at 500), and each breakpoint itself maps
+// to its step exactly.
+func TestBreakpointTable(t *testing.T) {
+	steps := map[Measure]int{SO2Avg1h: 5, O3Avg8h: 6}
+	for m, row := range bpRats {
+		t.Run(string(m), func(t *testing.T) {
+			want, ok := steps[m]
+			if !ok {
+				want = len(iaqiSteps)
+			}
+			require.Len(t, row, want)
+			require.Zero(t, row[0].Sign())
+			for i, bp := range row {
+				if i > 0 {
+					require.Positive(t, bp.Cmp(row[i-1]), "not rising at %d", i)
+				}
+				iaqi, capped := iaqiOf(m, bp)
+				require.False(t, capped)
+				require.Equal(t, iaqiSteps[i], iaqi)
+			}
+			require.NotEmpty(t, m.Pollutant())
+		})
+	}
+}
+
+// TestAQIBandBoundaries walks the PM2.5 24-h row across every Table 2 band
+// boundary. Just above a breakpoint the round-up (进位) already lands in the
+// next band:
+//
+//	35    → 50                                   优
+//	35.1  → 50 + 50/40×0.1   = 50.125  → 51      良
+//	75    → 100                                  良
+//	75.1  → 100 + 50/40×0.1  = 100.125 → 101     轻度污染
+//	115   → 150                                  轻度污染
+//	115.1 → 150 + 50/35×0.1  = 150.14  → 151     中度污染
+//	150   → 200                                  中度污染
+//	150.1 → 200 + 100/100×0.1 = 200.1  → 201     重度污染
+//	250   → 300                                  重度污染
+//	250.1 → 300 + 100/100×0.1 = 300.1  → 301     严重污染
+//	500   → 500 (top breakpoint, not capped)     严重污染
+//	501   → above 500: capped at 500             严重污染
+func TestAQIBandBoundaries(t *testing.T) {
+	tests := []struct {
+		c      float64
+		aqi    int
+		level  int
+		rgb    string
+		capped bool
+	}{
+		{c: 0, aqi: 0, level: 1, rgb: "#00E400"},
+		{c: 35, aqi: 50, level: 1, rgb: "#00E400"},
+		{c: 35.1, aqi: 51, level: 2, rgb: "#FFFF00"},
+		{c: 75, aqi: 100, level: 2, rgb: "#FFFF00"},
+		{c: 75.1, aqi: 101, level: 3, rgb: "#FF7E00"},
+		{c: 115, aqi: 150, level: 3, rgb: "#FF7E00"},
+		{c: 115.1, aqi: 151, level: 4, rgb: "#FF0000"},
+		{c: 150, aqi: 200, level: 4, rgb: "#FF0000"},
+		{c: 150.1, aqi: 201, level: 5, rgb: "#99004C"},
+		{c: 250, aqi: 300, level: 5, rgb: "#99004C"},
+		{c: 250.1, aqi: 301, level: 6, rgb: "#7E0023"},
+		{c: 500, aqi: 500, level: 6, rgb: "#7E0023"},
+		{c: 501, aqi: 500, level: 6, rgb: "#7E0023", capped: true},
+	}
+	for _, tt := range tests {
+		t.Run(strconv.FormatFloat(tt.c, 'f', -1, 64), func(t *testing.T) {
+			got, err := DailyAQI(Concentrations{PM25Avg24h: tt.c})
+			require.NoError(t, err)
+			require.Equal(t, tt.aqi, got.AQI)
+			require.Equal(t, tt.level, got.Band.Level)
+			require.Equal(t, tt.rgb, got.Band.RGB)
+			require.Equal(t, tt.capped, got.Capped)
+			var primary, exceeding []Pollutant
+			if tt.aqi > 50 {
+				primary = []Pollutant{PM25}
+			}
+			if tt.aqi > 100 {
+				exceeding = []Pollutant{PM25}
+			}
+			require.Equal(t, primary, got.Primary)
+			require.Equal(t, exceeding, got.Exceeding)
+		})
+	}
 }
 
 func TestAQIErrors(t *testing.T) {
@@ -252,21 +417,26 @@ func TestAQIErrors(t *testing.T) {
 	}
 }
 
+// TestBandOf checks every field of HJ 633-2012 Table 2 and the Appendix A
+// colours (RGB 0,228,0 / 255,255,0 / 255,126,0 / 255,0,0 / 153,0,76 /
+// 126,0,35) on both sides of each band boundary.
 func TestBandOf(t *testing.T) {
+	b1 := Band{1, "一级", "优", "绿色", "#00E400", 50}
+	b2 := Band{2, "二级", "良", "黄色", "#FFFF00", 100}
+	b3 := Band{3, "三级", "轻度污染", "橙色", "#FF7E00", 150}
+	b4 := Band{4, "四级", "中度污染", "红色", "#FF0000", 200}
+	b5 := Band{5, "五级", "重度污染", "紫色", "#99004C", 300}
+	b6 := Band{6, "六级", "严重污染", "褐红色", "#7E0023", 500}
 	tests := []struct {
-		desc string
 		aqi  int
-		want string
+		want Band
 	}{
-		{desc: "0", aqi: 0, want: "优"}, {desc: "50", aqi: 50, want: "优"},
-		{desc: "51", aqi: 51, want: "良"}, {desc: "100", aqi: 100, want: "良"},
-		{desc: "101", aqi: 101, want: "轻度污染"}, {desc: "151", aqi: 151, want: "中度污染"},
-		{desc: "201", aqi: 201, want: "重度污染"}, {desc: "300", aqi: 300, want: "重度污染"},
-		{desc: "301", aqi: 301, want: "严重污染"}, {desc: "500", aqi: 500, want: "严重污染"},
+		{0, b1}, {50, b1}, {51, b2}, {100, b2}, {101, b3}, {150, b3},
+		{151, b4}, {200, b4}, {201, b5}, {300, b5}, {301, b6}, {500, b6},
 	}
 	for _, tt := range tests {
-		t.Run(tt.desc, func(t *testing.T) {
-			require.Equal(t, tt.want, BandOf(tt.aqi).Category)
+		t.Run(strconv.Itoa(tt.aqi), func(t *testing.T) {
+			require.Equal(t, tt.want, BandOf(tt.aqi))
 		})
 	}
 }

@@ -1,3 +1,34 @@
+// Sources the tables below were verified against (2026-11, every value):
+//
+//   - HJ 633-2012 《环境空气质量指数（AQI）技术规定（试行）》, MEP 2012-02-29,
+//     https://www.mee.gov.cn/ywgz/fgbz/bz/bzwb/jcffbz/201203/W020120410332725219541.pdf
+//     (the official PDF; not reachable from here, cited for the reader).
+//     Front matter and contents as transcribed at
+//     https://doc.wtbworld.com/doc/32317.html.
+//   - An HTML transcription of Table 1 with its three notes (public source
+//     file "空气质量浓度和指数换算表", AirQualityDenAndIndexTable.aspx): all ten
+//     columns agree with breakpoints below, except that it prints 52 for SO2
+//     24-h at IAQI 50, a typo (every other source, and the GB 3095-2012 grade
+//     I limit, say 50).
+//   - Independent implementations that agree row for row:
+//     github.com/ringsaturn/go-aqi mep/mep.go (its green, 0,255,0, is wrong);
+//     github.com/caiyunapp/aqi-hub src/cn.rs and
+//     src/aqi_hub/aqi_cn/common.py (Table 2 levels, categories and the
+//     Appendix A RGB/hex colours; its SO2 24-h row copies the 1-h row by
+//     mistake); github.com/lijing1133082/web-project-summary-diary
+//     utils/pollution_range.js.
+//   - Table 1 note 2 (SO2 1-h > 800) and note 3 (O3 8-h > 800) as quoted in
+//     those sources: "…不再进行其空气质量分指数计算，…按24小时平均浓度
+//     计算的分指数报告" / "…按1小时平均浓度计算的分指数报告".
+//
+// No value here differed from those sources. HJ 633-2012 has been replaced
+// by HJ 633—2026 (in force 2026-03-01, published with GB 3095—2026; MEE page
+// https://www.mee.gov.cn/ywgz/fgbz/bz/bzwb/jcffbz/202602/t20260225_1144441.shtml),
+// which by secondary sources lowers the IAQI 100 breakpoint of PM2.5 24-h
+// from 75 to 60 and of PM10 24-h from 150 to 120 and may change the real-time
+// rules. This file deliberately stays on HJ 633-2012 until the 2026 text is
+// verified; see doc.go.
+
 package envindex
 
 import "math/big"
@@ -48,13 +79,12 @@ var iaqiSteps = []int{0, 50, 100, 150, 200, 300, 400, 500}
 
 // breakpoints is HJ 633-2012 《环境空气质量指数（AQI）技术规定（试行）》
 // Table 1 「空气质量分指数及对应的污染物项目浓度限值」, one row per measure,
-// column i holding BP for IAQI iaqiSteps[i]. The numbers are the standard's
-// (checked against the text of HJ 633-2012 as published by the Ministry of
-// Environmental Protection, 2012-02-29, and the GB 3095-2012 grade II limits
-// that the IAQI 100 column equals: SO2 24h 150 / 1h 500, NO2 80 / 200,
-// CO 4 / 10, O3 8h 160 / 1h 200, PM10 150, PM2.5 75). The SO2 1-h row stops
-// at 800 (table note 2 of the standard) and the O3 8-h row at 800 (note 3);
-// above those the special rules in aqi.go apply.
+// column i holding BP for IAQI iaqiSteps[i] (sources at the top of this
+// file). The IAQI 100 column equals the GB 3095-2012 grade II limits
+// (SO2 24h 150 / 1h 500, NO2 80 / 200, CO 4 / 10, O3 8h 160 / 1h 200,
+// PM10 150, PM2.5 75), a cross-check of its own. The SO2 1-h row stops at
+// 800 (Table 1 note 2) and the O3 8-h row at 800 (note 3); above those the
+// special rules in aqi.go apply.
 var breakpoints = map[Measure][]string{
 	SO2Avg24h:  {"0", "50", "150", "475", "800", "1600", "2100", "2620"},
 	SO2Avg1h:   {"0", "150", "500", "650", "800"},

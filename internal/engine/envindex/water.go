@@ -1,3 +1,23 @@
+// Sources waterLimits was verified against (2026-11, every value):
+//
+//   - GB 3838-2002 《地表水环境质量标准》, SEPA/AQSIQ 2002-04-28, in force
+//     2002-06-01, 表1 「地表水环境质量标准基本项目标准限值」 (mg/L), as
+//     transcribed at https://g230.com/9327769.html (copied from
+//     water800.com/szbz/szbz.htm; includes the bracketed 湖、库 TP values)
+//     and at http://www.r-can.com.cn/r-can_Affiche_10862570.html (river
+//     values). Both agree with every number below: DO 饱和率90%(或7.5)/6/5/3/2,
+//     CODMn 2/4/6/10/15, COD 15/15/20/30/40, BOD5 3/3/4/6/10,
+//     NH3-N 0.15/0.5/1.0/1.5/2.0, TP 0.02/0.1/0.2/0.3/0.4
+//     (湖、库 0.01/0.025/0.05/0.1/0.2), TN (湖、库) 0.2/0.5/1.0/1.5/2.0,
+//     pH 6~9.
+//   - 《地表水环境质量评价办法（试行）》(环办〔2011〕22号), text at
+//     https://m.howto1234.net/wenku/rgrgb/J4gbVVy6ep, for the exceedance
+//     multiple and its exemptions (see FactorExceedance).
+//
+// No value here differed from those sources. Class I DO is "饱和率 90%
+// (或 7.5)"; only the 7.5 mg/L form is used, as saturation needs water
+// temperature and pressure this package does not get.
+
 package envindex
 
 import (

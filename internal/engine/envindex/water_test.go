@@ -12,7 +12,9 @@ import (
 //
 //	          I      II     III    IV     V
 //	DO  ≥     7.5    6      5      3      2
+//	CODMn ≤   2      4      6      10     15
 //	COD ≤     15     15     20     30     40
+//	BOD5 ≤    3      3      4      6      10
 //	NH3-N ≤   0.15   0.5    1.0    1.5    2.0
 //	TP ≤ river 0.02  0.1    0.2    0.3    0.4
 //	TP ≤ lake  0.01  0.025  0.05   0.1    0.2
@@ -87,6 +89,57 @@ func TestWaterClass(t *testing.T) {
 			body:        Lake,
 			class:       ClassIV,
 			determining: []Factor{TP, TN},
+		},
+		{
+			// CODMn 4.5: > 4 (II), ≤ 6 → III; BOD5 3.5: > 3 (I and II share
+			// 3), ≤ 4 → III; COD 15 on the shared I/II limit → I; DO 6.5:
+			// < 7.5, ≥ 6 → II → III, CODMn and BOD5 tie.
+			desc:        "CODMn and BOD5",
+			sample:      Sample{DO: 6.5, CODMn: 4.5, COD: 15, BOD5: 3.5},
+			body:        River,
+			class:       ClassIII,
+			determining: []Factor{CODMn, BOD5},
+		},
+		{
+			// DO exactly 2 meets the V limit (≥ 2) → V; CODMn exactly 15
+			// meets V (≤ 15) → V; tie on the V limits.
+			desc:        "on the class V limits",
+			sample:      Sample{DO: 2, CODMn: 15},
+			body:        River,
+			class:       ClassV,
+			determining: []Factor{DO, CODMn},
+		},
+		{
+			// DO 1.99 < 2 → 劣V; BOD5 10.01 > 10 → 劣V.
+			desc:        "just past the class V limits",
+			sample:      Sample{DO: 1.99, BOD5: 10.01},
+			body:        River,
+			class:       ClassWorseV,
+			determining: []Factor{DO, BOD5},
+		},
+		{
+			// Lake TP 0.025 on the II limit → II; TN 0.5 on the II limit → II.
+			desc:        "lake TP and TN on the II limits",
+			sample:      Sample{TP: 0.025, TN: 0.5},
+			body:        Lake,
+			class:       ClassII,
+			determining: []Factor{TP, TN},
+		},
+		{
+			// Lake TP 0.026 > 0.025, ≤ 0.05 → III (the same value in a river
+			// is ≤ 0.1 → II, see the next case).
+			desc:        "lake TP just past II",
+			sample:      Sample{TP: 0.026},
+			body:        Lake,
+			class:       ClassIII,
+			determining: []Factor{TP},
+		},
+		{
+			desc:        "river TP 0.026",
+			sample:      Sample{TP: 0.026},
+			body:        River,
+			class:       ClassII,
+			determining: []Factor{TP},
 		},
 		{
 			// Everything I: all factors tie at I; NaN COD is skipped.
@@ -174,6 +227,52 @@ func TestExceedance(t *testing.T) {
 			body:   River,
 			want: []FactorExceedance{
 				{Factor: TP, Value: 0.11, Class: ClassIII, Limit: r("0.1"), Multiple: r("1/10")},
+			},
+		},
+		{
+			// Same TP, two bodies, against II. River: 0.1 < 0.15 ≤ 0.2 → III,
+			// (0.15 − 0.1)/0.1 = 1/2. Lake (next case): 0.1 < 0.15 ≤ 0.2 → V,
+			// (0.15 − 0.025)/0.025 = 5.
+			desc:   "TP 0.15 in a river against II",
+			sample: Sample{TP: 0.15},
+			target: ClassII,
+			body:   River,
+			want: []FactorExceedance{
+				{Factor: TP, Value: 0.15, Class: ClassIII, Limit: r("0.1"), Multiple: r("1/2")},
+			},
+		},
+		{
+			desc:   "TP 0.15 in a lake against II",
+			sample: Sample{TP: 0.15},
+			target: ClassII,
+			body:   Lake,
+			want: []FactorExceedance{
+				{Factor: TP, Value: 0.15, Class: ClassV, Limit: r("0.025"), Multiple: r("5")},
+			},
+		},
+		{
+			// Against III (river): CODMn 9: (9 − 6)/6 = 1/2, class IV;
+			// BOD5 5: (5 − 4)/4 = 1/4, class IV; DO 5 meets III.
+			desc:   "CODMn and BOD5 against III",
+			sample: Sample{DO: 5, CODMn: 9, BOD5: 5},
+			target: ClassIII,
+			body:   River,
+			want: []FactorExceedance{
+				{Factor: CODMn, Value: 9, Class: ClassIV, Limit: r("6"), Multiple: r("1/2")},
+				{Factor: BOD5, Value: 5, Class: ClassIV, Limit: r("4"), Multiple: r("1/4")},
+			},
+		},
+		{
+			// Against V (lake): NH3-N 3: (3 − 2)/2 = 1/2; TN 2.5:
+			// (2.5 − 2)/2 = 1/4; DO 1 < 2 is 劣V with limit 2, no multiple.
+			desc:   "lake against V",
+			sample: Sample{DO: 1, NH3N: 3, TN: 2.5},
+			target: ClassV,
+			body:   Lake,
+			want: []FactorExceedance{
+				{Factor: DO, Value: 1, Class: ClassWorseV, Limit: r("2")},
+				{Factor: NH3N, Value: 3, Class: ClassWorseV, Limit: r("2"), Multiple: r("1/2")},
+				{Factor: TN, Value: 2.5, Class: ClassWorseV, Limit: r("2"), Multiple: r("1/4")},
 			},
 		},
 		{desc: "nothing exceeds", sample: Sample{COD: 15}, target: ClassI, body: River},
