@@ -13,27 +13,46 @@ import (
 )
 
 // raise opens an alarm, or updates the active one of the same (source, type)
-// in place: count, last seen, value, and severity if it rose.
-func (e *Engine) raise(ctx context.Context, dev model.Device, a model.Alarm) {
+// in place: count, last seen, value, location, and severity — set as given
+// when exact (a rule's bands: severity rises and falls with the value), else
+// only ever raised (repeated events). A new alarm is correlated into an
+// incident.
+func (e *Engine) raise(ctx context.Context, dev model.Device, a model.Alarm, exact bool) {
 	key := alarmKey{a.Source, a.Type}
 	if _, ok := e.active.get(key); ok {
-		e.update(ctx, key, func(cur *model.Alarm) {
+		next, err := e.update(ctx, key, func(cur *model.Alarm) {
 			cur.Count++
 			cur.LastSeen, cur.Value, cur.Threshold, cur.Message = a.LastSeen, a.Value, a.Threshold, a.Message
-			if model.SeverityRank(a.Severity) > model.SeverityRank(cur.Severity) {
+			if a.Location != nil {
+				cur.Location = a.Location
+			}
+			if exact || model.SeverityRank(a.Severity) > model.SeverityRank(cur.Severity) {
 				cur.Severity = a.Severity
 			}
 		})
+		if err == nil {
+			e.touchIncident(ctx, next)
+		}
 		return
 	}
 	a.Status, a.Count, a.FirstSeen = model.AlarmActive, 1, a.LastSeen
 	a.RegionCode, a.Lon, a.Lat, a.Kind = dev.RegionCode, dev.Lon, dev.Lat, dev.Kind
+	join, loc := e.findIncident(&a)
+	if join != nil {
+		a.IncidentID = join.inc.ID
+	}
 	if err := e.opts.Store.InsertAlarm(ctx, &a); err != nil {
 		e.log.Error("alarm not stored", "device_id", a.Source, "type", a.Type, "err", err)
 		return
 	}
 	e.active.put(&a)
 	e.log.Info("alarm raised", "alarm_id", a.ID, "device_id", a.Source, "type", a.Type, "severity", a.Severity)
+	switch {
+	case join != nil:
+		e.joinIncident(ctx, join, &a, loc)
+	case correlated(a.Category) && e.openIncident(ctx, &a):
+		return // published, linked to its incident
+	}
 	e.opts.Live.Upsert(EntityAlarm, strconv.FormatInt(a.ID, 10), a)
 }
 
@@ -91,6 +110,7 @@ func (e *Engine) clear(ctx context.Context, key alarmKey, by, why string) *model
 	e.log.Info("alarm cleared", "alarm_id", a.ID, "device_id", a.Source, "type", a.Type, "by", cmp.Or(by, "rule"))
 	e.opts.Live.Remove(EntityAlarm, strconv.FormatInt(a.ID, 10))
 	e.publishDevice(ctx, a.Source)
+	e.memberCleared(ctx, a)
 	return a
 }
 
@@ -181,4 +201,80 @@ func (e *Engine) ActiveAlarms() []model.Alarm {
 	var out []model.Alarm
 	e.active.each(func(a *model.Alarm) { out = append(out, *a) })
 	return out
+}
+
+// Assign hands an alarm (active or cleared) to assignee on behalf of who,
+// noting it in the alarm's comments. An empty assignee unassigns.
+func (e *Engine) Assign(ctx context.Context, id int64, assignee, who string) (model.Alarm, error) {
+	if len([]rune(assignee)) > 128 {
+		return model.Alarm{}, fmt.Errorf("%w: assignee is longer than 128 characters", ErrInvalid)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a, err := e.alarm(ctx, id)
+	if err != nil {
+		return model.Alarm{}, err
+	}
+	set := func(a *model.Alarm) { a.Assignee = assignee }
+	var next *model.Alarm
+	if a.Status == model.AlarmActive {
+		next, err = e.update(ctx, alarmKey{a.Source, a.Type}, set)
+	} else if next, err = e.store(ctx, *a, set); err == nil {
+		e.opts.Live.Upsert(EntityAlarm, strconv.FormatInt(next.ID, 10), *next)
+	}
+	if err != nil {
+		return *a, err
+	}
+	note := "指派给 " + assignee
+	if assignee == "" {
+		note = "取消指派"
+	}
+	if _, err := e.comment(ctx, id, cmp.Or(who, "unknown"), note); err != nil {
+		e.log.Warn("assignment comment not stored", "alarm_id", id, "err", err)
+	}
+	return *next, nil
+}
+
+// Comment adds an operator's note to an alarm.
+func (e *Engine) Comment(ctx context.Context, id int64, who, text string) (model.AlarmComment, error) {
+	switch n := len([]rune(text)); {
+	case n == 0:
+		return model.AlarmComment{}, fmt.Errorf("%w: the comment text is empty", ErrInvalid)
+	case n > 4000:
+		return model.AlarmComment{}, fmt.Errorf("%w: the comment is %d characters, more than 4000", ErrInvalid, n)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.comment(ctx, id, cmp.Or(who, "unknown"), text)
+}
+
+func (e *Engine) comment(ctx context.Context, id int64, who, text string) (model.AlarmComment, error) {
+	c := model.AlarmComment{AlarmID: id, At: e.opts.Now().UTC(), By: who, Text: text}
+	if err := e.opts.Store.AddAlarmComment(ctx, &c); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return c, fmt.Errorf("%w: alarm %d", ErrNotFound, id)
+		}
+		return c, err
+	}
+	e.opts.Live.Upsert(EntityAlarmComment, strconv.FormatInt(c.ID, 10), c)
+	return c, nil
+}
+
+// Comments lists an alarm's comments, oldest first.
+func (e *Engine) Comments(ctx context.Context, id int64) ([]model.AlarmComment, error) {
+	if _, err := e.Alarm(ctx, id); err != nil {
+		return nil, err
+	}
+	return e.opts.Store.ListAlarmComments(ctx, id)
+}
+
+// Alarm returns one alarm, live if active.
+func (e *Engine) Alarm(ctx context.Context, id int64) (model.Alarm, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a, err := e.alarm(ctx, id)
+	if err != nil {
+		return model.Alarm{}, err
+	}
+	return *a, nil
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ywtg/hub/internal/model"
@@ -21,6 +22,12 @@ import (
 // Store is what the engine keeps and reloads.
 type Store interface {
 	InsertAlarm(ctx context.Context, a *model.Alarm) error
+	AddAlarmComment(ctx context.Context, c *model.AlarmComment) error
+	ListAlarmComments(ctx context.Context, alarmID int64) ([]model.AlarmComment, error)
+	InsertIncident(ctx context.Context, in *model.Incident) error
+	UpdateIncident(ctx context.Context, in *model.Incident) error
+	GetIncident(ctx context.Context, id int64) (model.Incident, error)
+	ListIncidents(ctx context.Context, f store.IncidentFilter) ([]model.Incident, error)
 	UpdateAlarm(ctx context.Context, a *model.Alarm) error
 	GetAlarm(ctx context.Context, id int64) (model.Alarm, error)
 	ListAlarms(ctx context.Context, f store.AlarmFilter) ([]model.Alarm, error)
@@ -44,6 +51,10 @@ type Publisher interface {
 const (
 	EntityDevice = "device"
 	EntityAlarm  = "alarm"
+	// EntityAlarmComment carries comments added to alarms.
+	EntityAlarmComment = "alarm_comment"
+	// EntityOnline is the online-rate summary (one entity, id "summary").
+	EntityOnline = "online"
 )
 
 // Options configures an Engine.
@@ -57,6 +68,11 @@ type Options struct {
 	// Queue is how many stored batches may wait for evaluation; when full,
 	// ingest waits (backpressure), it never drops.
 	Queue int
+	// Regions places incidents in their region; nil keeps the first
+	// alarm's device region.
+	Regions Locator
+	// Correlations by category; nil means DefaultCorrelations.
+	Correlations map[string]Correlation
 }
 
 type stored struct {
@@ -74,27 +90,34 @@ type Engine struct {
 
 	started time.Time // silence before this is not the device's fault
 
-	mu      sync.Mutex
-	devices map[string]*deviceState
-	active  activeSet
+	mu        sync.Mutex
+	devices   map[string]*deviceState
+	active    activeSet
+	incidents map[int64]*incidentState // open ones
+
+	suppressed atomic.Int64 // events below their confidence threshold
 }
 
 type alarmKey struct{ source, typ string }
 
 type deviceState struct {
 	model.DeviceState
-	rules map[string]*ruleState // by rule id
+	rules   map[string]*ruleState // by rule id
+	derived derivedState
+	// metricSeen is when each metric was last sampled, for absence rules.
+	metricSeen map[string]time.Time
 }
 
 type ruleState struct {
-	breaches int     // consecutive samples past the trigger level
-	active   bool    // an alarm is open for this rule
-	window   []point // recent samples, for accumulation and rate rules
-}
-
-type point struct {
-	ts time.Time
-	v  float64
+	breaches int       // consecutive samples past the trigger level
+	since    time.Time // first sample of the current breach or condition
+	active   bool      // an alarm is open for this rule
+	// held: a condition rule has seen its condition since its alarm opened,
+	// so the condition ending clears it (a reported entrapment opens the
+	// alarm without that, and is not cleared by telemetry that never showed it).
+	held   bool
+	band   int     // 0: the base level; i: Bands[i-1]
+	window *window // accumulation and rate rules
 }
 
 // New returns an engine; Load it, then Start it.
@@ -108,8 +131,11 @@ func New(opts Options) *Engine {
 	if opts.Queue <= 0 {
 		opts.Queue = 1024
 	}
+	if opts.Correlations == nil {
+		opts.Correlations = DefaultCorrelations
+	}
 	return &Engine{opts: opts, log: opts.Logger, queue: make(chan stored, opts.Queue), done: make(chan struct{}), started: opts.Now(),
-		devices: map[string]*deviceState{}, active: activeSet{}}
+		devices: map[string]*deviceState{}, active: activeSet{}, incidents: map[int64]*incidentState{}}
 }
 
 // Load restores live state from the store: latest values, statuses and the
@@ -141,7 +167,7 @@ func (e *Engine) Load(ctx context.Context) error {
 		e.active.put(&a)
 		e.markRule(a)
 	}
-	return nil
+	return e.loadIncidents(ctx)
 }
 
 // markRule marks the rule that raised a reloaded alarm as active.

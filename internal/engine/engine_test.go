@@ -132,7 +132,7 @@ func TestThresholdAbove(t *testing.T) {
 			require.Empty(t, r.store.all("aq-1", ""), "no alarm before the 3rd consecutive sample")
 			require.Empty(t, r.e.ActiveAlarms())
 			if tc.other {
-				r.feed(t, "aq-1", "pm10_ugm3", 500)
+				r.feed(t, "aq-1", "flow_m3h", 500)
 				require.Empty(t, r.store.all("aq-1", ""))
 			}
 			r.feed(t, "aq-1", "pm25_ugm3", tc.activating)
@@ -140,7 +140,8 @@ func TestThresholdAbove(t *testing.T) {
 			require.Equal(t, model.Alarm{ID: a.ID, Source: "aq-1", Type: "pm25_over_limit", Label: "PM2.5 超标",
 				Severity: model.SeverityMinor, Status: model.AlarmActive, Count: 1, FirstSeen: r.lastTS(), LastSeen: r.lastTS(),
 				Metric: "pm25_ugm3", Value: tc.activating, Threshold: 75, Message: a.Message, RegionCode: "152921",
-				Lon: 105.67, Lat: 38.84, Kind: "pollution", Version: 1}, a)
+				Lon: 105.67, Lat: 38.84, Kind: "pollution", Category: "pollution", IncidentID: a.IncidentID, Version: 2}, a)
+			require.NotZero(t, a.IncidentID, "the alarm opened an incident (version 2: linked to it)")
 			require.Len(t, r.store.all("aq-1", ""), 1, "exactly one alarm")
 			require.Len(t, r.e.ActiveAlarms(), 1)
 			ch := r.live.alarmChanges(a.ID)

@@ -10,3 +10,6 @@ var (
 	// ErrNotActive means the alarm is already cleared.
 	ErrNotActive = errors.New("alarm is not active")
 )
+
+// ErrInvalid means a request to the engine was malformed (an empty comment).
+var ErrInvalid = errors.New("invalid")

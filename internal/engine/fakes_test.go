@@ -15,15 +15,94 @@ import (
 // memStore is an in-memory engine.Store: one active alarm per (source, type)
 // and optimistic versions, as the real stores do.
 type memStore struct {
-	mu       sync.Mutex
-	nextID   int64
-	alarms   map[int64]model.Alarm
-	latest   map[string]model.Reading
-	statuses []model.Status
+	mu        sync.Mutex
+	nextID    int64
+	alarms    map[int64]model.Alarm
+	latest    map[string]model.Reading
+	statuses  []model.Status
+	comments  []model.AlarmComment
+	incidents map[int64]model.Incident
 }
 
 func newMemStore() *memStore {
-	return &memStore{alarms: map[int64]model.Alarm{}, latest: map[string]model.Reading{}}
+	return &memStore{alarms: map[int64]model.Alarm{}, latest: map[string]model.Reading{}, incidents: map[int64]model.Incident{}}
+}
+
+func (s *memStore) AddAlarmComment(_ context.Context, c *model.AlarmComment) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.alarms[c.AlarmID]; !ok {
+		return fmt.Errorf("alarm %d: %w", c.AlarmID, store.ErrNotFound)
+	}
+	s.nextID++
+	c.ID = s.nextID
+	s.comments = append(s.comments, *c)
+	return nil
+}
+
+func (s *memStore) ListAlarmComments(_ context.Context, id int64) ([]model.AlarmComment, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []model.AlarmComment
+	for _, c := range s.comments {
+		if c.AlarmID == id {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func (s *memStore) InsertIncident(_ context.Context, in *model.Incident) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextID++
+	in.ID, in.Version = s.nextID, 1
+	s.incidents[in.ID] = cloneIncident(*in)
+	return nil
+}
+
+func (s *memStore) UpdateIncident(_ context.Context, in *model.Incident) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.incidents[in.ID]
+	if !ok {
+		return fmt.Errorf("incident %d: %w", in.ID, store.ErrNotFound)
+	}
+	if cur.Version != in.Version {
+		return fmt.Errorf("incident %d: %w", in.ID, store.ErrConflict)
+	}
+	in.Version++
+	s.incidents[in.ID] = cloneIncident(*in)
+	return nil
+}
+
+func (s *memStore) GetIncident(_ context.Context, id int64) (model.Incident, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, ok := s.incidents[id]
+	if !ok {
+		return in, fmt.Errorf("incident %d: %w", id, store.ErrNotFound)
+	}
+	return cloneIncident(in), nil
+}
+
+func (s *memStore) ListIncidents(_ context.Context, f store.IncidentFilter) ([]model.Incident, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []model.Incident
+	for _, in := range s.incidents {
+		if (f.Status == "" || in.Status == f.Status) && (f.Category == "" || in.Category == f.Category) {
+			out = append(out, cloneIncident(in))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID > out[j].ID })
+	return out, nil
+}
+
+func cloneIncident(in model.Incident) model.Incident {
+	in.AlarmIDs = append([]int64(nil), in.AlarmIDs...)
+	in.Sources = append([]string(nil), in.Sources...)
+	return in
 }
 
 func (s *memStore) InsertAlarm(_ context.Context, a *model.Alarm) error {
@@ -62,6 +141,7 @@ func (s *memStore) UpdateAlarm(_ context.Context, a *model.Alarm) error {
 	// Only the mutable columns change, as in the SQL stores.
 	cur.Label, cur.Severity, cur.Status, cur.Acked, cur.AckedBy, cur.AckedAt = a.Label, a.Severity, a.Status, a.Acked, a.AckedBy, a.AckedAt
 	cur.Count, cur.LastSeen, cur.ClearedAt, cur.Value, cur.Threshold, cur.Message = a.Count, a.LastSeen, a.ClearedAt, a.Value, a.Threshold, a.Message
+	cur.Location, cur.IncidentID, cur.Assignee = a.Location, a.IncidentID, a.Assignee
 	cur.Version++
 	s.alarms[a.ID] = cur
 	a.Version++

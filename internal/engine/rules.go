@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -29,10 +30,13 @@ func (e *Engine) rules(dev model.Device) []profile.Rule {
 	return out
 }
 
-// applyReading updates live values and evaluates threshold rules. A reading
-// older than the newest one seen (a station replaying its buffer) is stored
-// but changes neither live values nor alarms. It reports whether the live
-// state changed.
+// category is what an alarm of the rule or event is about.
+func category(p *profile.Profile, own string) string { return cmp.Or(own, p.Category) }
+
+// applyReading updates live values, derived values and evaluates the rules. A
+// reading older than the newest one seen (a station replaying its buffer) is
+// stored but changes neither live values nor alarms. It reports whether the
+// live state changed.
 func (e *Engine) applyReading(ctx context.Context, r model.Reading) bool {
 	st := e.state(r.DeviceID)
 	if r.TS.Before(st.LastTS) {
@@ -55,110 +59,201 @@ func (e *Engine) applyReading(ctx context.Context, r model.Reading) bool {
 		e.log.Warn("reading for unknown device", "device_id", r.DeviceID, "err", err)
 		return true
 	}
+	p, ok := e.opts.Profiles[dev.Kind]
+	if !ok {
+		return true
+	}
+	if st.metricSeen == nil {
+		st.metricSeen = map[string]time.Time{}
+	}
+	for m := range r.Values {
+		st.metricSeen[m] = r.TS
+	}
+	judged := judgedValues(p, r)
+	changed := st.derived.update(p, dev, r.TS, judged)
 	for _, rule := range e.rules(dev) {
-		v, ok := r.Values[rule.Metric]
-		if !ok {
-			continue
-		}
 		rs := st.rule(rule.ID)
-		if v, ok = rs.observe(rule, r.TS, v); ok {
-			e.evalThreshold(ctx, dev, rs, rule, v, r)
+		switch rule.Type {
+		case "condition":
+			if touches(rule, r.Values) {
+				e.evalCondition(ctx, dev, p, st, rs, rule, r.TS)
+			}
+		case "absence":
+			if _, ok := r.Values[rule.Metric]; ok && rs.active {
+				rs.active = false
+				e.clear(ctx, alarmKey{dev.ID, rule.Alarm}, "", fmt.Sprintf("%s 恢复上报", rule.Metric))
+			}
+		case "accumulation", "rate":
+			v, ok := judged[rule.Metric]
+			if !ok {
+				continue
+			}
+			if rs.window == nil {
+				rs.window = newWindow(rule.WindowS)
+			}
+			rs.window.add(r.TS, v)
+			if v, ok = rs.window.value(rule.Type); ok {
+				e.evalThreshold(ctx, dev, p, rs, rule, v, r.TS)
+			}
+		default: // threshold, on a metric or a derived value
+			v, ok := judged[rule.Metric]
+			if !ok && contains(changed, rule.Metric) {
+				v, ok = st.derived.values[rule.Metric], true
+			}
+			if ok {
+				e.evalThreshold(ctx, dev, p, rs, rule, v, r.TS)
+			}
 		}
 	}
 	return true
 }
 
-// evalThreshold: an alarm opens after Consecutive samples past Value, stays
-// open (updated in place) while the value is past Clear, and clears on the
-// first sample back past Clear. Between Clear and Value nothing changes.
-func (e *Engine) evalThreshold(ctx context.Context, dev model.Device, rs *ruleState, rule profile.Rule, v float64, r model.Reading) {
-	var triggered, cleared bool
-	if rule.Op == "above" {
-		triggered, cleared = v > rule.Value, v <= rule.Clear
-	} else {
-		triggered, cleared = v < rule.Value, v >= rule.Clear
+// judgedValues are the reading's values that may feed rules: with the
+// profile's AlarmFlags set, only samples flagged with one of them (a sample
+// without a flag counts as N).
+func judgedValues(p *profile.Profile, r model.Reading) map[string]float64 {
+	if len(p.AlarmFlags) == 0 || len(r.Flags) == 0 {
+		return r.Values
 	}
+	out := make(map[string]float64, len(r.Values))
+	for m, v := range r.Values {
+		if f, ok := r.Flags[m]; !ok || contains(p.AlarmFlags, f) {
+			out[m] = v
+		}
+	}
+	return out
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func touches(rule profile.Rule, vals map[string]float64) bool {
+	for _, c := range rule.When {
+		if _, ok := vals[c.Metric]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// evalThreshold: an alarm opens after Consecutive samples past Value (and,
+// with ForS, once the breach has lasted that long), stays open (updated in
+// place) while the value is past Clear, and clears on the first sample back
+// past Clear. Between Clear and Value nothing changes. While open, Bands move
+// its severity up as the value passes a band and down as it falls back past
+// the band's clear level.
+func (e *Engine) evalThreshold(ctx context.Context, dev model.Device, p *profile.Profile, rs *ruleState, rule profile.Rule, v float64, ts time.Time) {
+	past := func(level float64) bool {
+		if rule.Op == "above" {
+			return v > level
+		}
+		return v < level
+	}
+	triggered, cleared := past(rule.Value), !past(rule.Clear)
 	switch {
 	case !rs.active && triggered:
+		if rs.breaches == 0 {
+			rs.since = ts
+		}
 		rs.breaches++
-		if rs.breaches >= rule.Consecutive {
-			rs.active, rs.breaches = true, 0
-			e.raise(ctx, dev, e.thresholdAlarm(dev, rule, v, r))
+		if rs.breaches >= rule.Consecutive && ts.Sub(rs.since).Seconds() >= rule.ForS {
+			rs.active, rs.held, rs.breaches, rs.band = true, true, 0, 0
+			rs.band = bandFor(rule, rs.band, past)
+			e.raise(ctx, dev, e.thresholdAlarm(dev, p, rule, rs.band, v, ts), true)
 		}
 	case !rs.active:
 		rs.breaches = 0
 	case cleared:
-		rs.active = false
-		e.clear(ctx, alarmKey{dev.ID, rule.Alarm}, "", fmt.Sprintf("%s back to %v (clear level %v)", rule.Metric, v, rule.Clear))
-	case triggered:
-		e.raise(ctx, dev, e.thresholdAlarm(dev, rule, v, r))
-	}
-}
-
-// observe turns a sample into the value the rule judges: the sample itself
-// (threshold), the sum over the window (accumulation) or the change per hour
-// over the window (rate; needs two samples at different times).
-func (rs *ruleState) observe(rule profile.Rule, ts time.Time, v float64) (float64, bool) {
-	if rule.Type == "threshold" {
-		return v, true
-	}
-	rs.window = append(rs.window, point{ts, v})
-	cut := ts.Add(-time.Duration(rule.WindowS * float64(time.Second)))
-	drop := 0
-	for drop < len(rs.window) && !rs.window[drop].ts.After(cut) {
-		drop++
-	}
-	rs.window = rs.window[drop:]
-	if rule.Type == "accumulation" {
-		sum := 0.0
-		for _, p := range rs.window {
-			sum += p.v
+		rs.active, rs.band = false, 0
+		e.clear(ctx, alarmKey{dev.ID, rule.Alarm}, "", fmt.Sprintf("%s 回落至 %.4g（解除值 %v）", valueName(p, rule.Metric), v, rule.Clear))
+	default:
+		if band := bandFor(rule, rs.band, past); triggered || band != rs.band {
+			rs.band = band
+			e.raise(ctx, dev, e.thresholdAlarm(dev, p, rule, rs.band, v, ts), true)
 		}
-		return sum, true
 	}
-	first, last := rs.window[0], rs.window[len(rs.window)-1]
-	hours := last.ts.Sub(first.ts).Hours()
-	if hours <= 0 {
-		return 0, false
-	}
-	return (last.v - first.v) / hours, true
 }
 
-func (e *Engine) thresholdAlarm(dev model.Device, rule profile.Rule, v float64, r model.Reading) model.Alarm {
+// bandFor moves from band cur up past every band whose level the value is
+// past, and down past every band whose clear level it is back behind.
+func bandFor(rule profile.Rule, cur int, past func(float64) bool) int {
+	for cur < len(rule.Bands) && past(rule.Bands[cur].Value) {
+		cur++
+	}
+	for cur > 0 && !past(rule.Bands[cur-1].Clear) {
+		cur--
+	}
+	return cur
+}
+
+// evalCondition: the alarm opens once every clause has held for ForS, and
+// clears when one stops holding.
+func (e *Engine) evalCondition(ctx context.Context, dev model.Device, p *profile.Profile, st *deviceState, rs *ruleState, rule profile.Rule, ts time.Time) {
+	holds := true
+	for _, c := range rule.When {
+		v, ok := st.Values[c.Metric]
+		if !ok || !c.Holds(v) {
+			holds = false
+			break
+		}
+	}
+	switch {
+	case holds && rs.since.IsZero():
+		rs.since = ts
+		fallthrough
+	case holds:
+		if rs.active {
+			rs.held = true
+			return
+		}
+		if d := ts.Sub(rs.since); d.Seconds() >= rule.ForS {
+			rs.active, rs.held = true, true
+			e.raise(ctx, dev, model.Alarm{Source: dev.ID, Type: rule.Alarm, Label: rule.Label, Severity: rule.Severity,
+				Category: category(p, rule.Category), LastSeen: ts,
+				Message: fmt.Sprintf("%s %s：条件已持续 %s", dev.Name, rule.Label, d.Round(time.Second))}, true)
+		}
+	default:
+		rs.since = time.Time{}
+		if rs.active && rs.held {
+			rs.active, rs.held = false, false
+			e.clear(ctx, alarmKey{dev.ID, rule.Alarm}, "", rule.Label+"：条件已解除")
+		}
+	}
+}
+
+func valueName(p *profile.Profile, name string) string {
+	if m, ok := p.Metrics[name]; ok && m.Label != "" {
+		return m.Label
+	}
+	if d, ok := p.Derived[name]; ok && d.Label != "" {
+		return d.Label
+	}
+	return name
+}
+
+func (e *Engine) thresholdAlarm(dev model.Device, p *profile.Profile, rule profile.Rule, band int, v float64, ts time.Time) model.Alarm {
 	word := "高于"
 	if rule.Op == "below" {
 		word = "低于"
 	}
-	what := rule.Metric
+	what := valueName(p, rule.Metric)
 	switch rule.Type {
 	case "accumulation":
-		what = fmt.Sprintf("%s %g s 累计", rule.Metric, rule.WindowS)
+		what = fmt.Sprintf("%s %g s 累计", what, rule.WindowS)
 	case "rate":
-		what = fmt.Sprintf("%s 每小时变化", rule.Metric)
+		what = fmt.Sprintf("%s 每小时变化", what)
 	}
-	return model.Alarm{Source: dev.ID, Type: rule.Alarm, Label: rule.Label, Severity: rule.Severity,
-		Metric: rule.Metric, Value: v, Threshold: rule.Value, LastSeen: r.TS,
-		Message: fmt.Sprintf("%s %s=%.4g %s %v", dev.Name, what, v, word, rule.Value)}
-}
-
-// applyEvent raises an alarm for event types that carry a severity.
-func (e *Engine) applyEvent(ctx context.Context, ev model.Event) {
-	st := e.state(ev.DeviceID)
-	st.LastSeen, st.Online = e.opts.Now().UTC(), true
-	e.heard(ctx, ev.DeviceID)
-	dev, err := e.opts.Devices.Lookup(ctx, ev.DeviceID)
-	if err != nil {
-		return
+	sev, level := rule.Severity, rule.Value
+	if band > 0 {
+		sev, level = rule.Bands[band-1].Severity, rule.Bands[band-1].Value
 	}
-	p, ok := e.opts.Profiles[dev.Kind]
-	if !ok {
-		e.log.Warn("event from a device whose kind has no profile", "device_id", dev.ID, "kind", dev.Kind)
-		return
-	}
-	et, ok := p.Events[ev.Type]
-	if !ok || et.Severity == "" {
-		return
-	}
-	e.raise(ctx, dev, model.Alarm{Source: dev.ID, Type: ev.Type, Label: et.Label, Severity: et.Severity,
-		LastSeen: ev.TS, Message: fmt.Sprintf("%s 报告%s", dev.Name, et.Label)})
+	return model.Alarm{Source: dev.ID, Type: rule.Alarm, Label: rule.Label, Severity: sev, Category: category(p, rule.Category),
+		Metric: rule.Metric, Value: v, Threshold: level, LastSeen: ts,
+		Message: fmt.Sprintf("%s %s=%.4g %s %v", dev.Name, what, v, word, level)}
 }

@@ -20,6 +20,14 @@ type DeviceView struct {
 	BatteryPct    *float64           `json:"battery_pct,omitempty"`
 	AlarmSeverity string             `json:"alarm_severity"`
 	ActiveAlarms  int                `json:"active_alarms"`
+	// Derived values by name (rain_1h, level_rise_mh, aqi, water_class …),
+	// computed from samples that may be judged (flag N).
+	Derived map[string]float64 `json:"derived,omitempty"`
+	AQI     *AQIView           `json:"aqi,omitempty"`     // hourly (real-time) report
+	AQI24h  *AQIView           `json:"aqi_24h,omitempty"` // over the last 24 hours
+	Water   *WaterView         `json:"water,omitempty"`
+	// Lines are the levels the device's rules judge its metrics against.
+	Lines []Line `json:"lines,omitempty"`
 }
 
 // View returns one device's view.
@@ -50,6 +58,11 @@ func (e *Engine) view(dev model.Device) DeviceView {
 			v.Values = map[string]float64{}
 		}
 		v.Flags = maps.Clone(st.Flags)
+		v.Derived = maps.Clone(st.derived.values)
+		v.AQI, v.AQI24h, v.Water = st.derived.aqi, st.derived.aqi24, st.derived.water
+	}
+	if p, ok := e.opts.Profiles[dev.Kind]; ok {
+		v.Lines = lines(e.rules(dev), p)
 	}
 	for _, a := range e.active[dev.ID] {
 		v.ActiveAlarms++
