@@ -292,6 +292,7 @@ func (e *Engine) memberCleared(ctx context.Context, a *model.Alarm) {
 		in.Status, in.ClosedAt = model.IncidentClosed, e.opts.Now().UTC()
 	}) {
 		delete(e.incidents, a.IncidentID)
+		e.opts.Live.Remove(EntityIncident, strconv.FormatInt(a.IncidentID, 10))
 		e.log.Info("incident closed", "incident_id", a.IncidentID)
 	}
 }
