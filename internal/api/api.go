@@ -30,6 +30,12 @@ type Engine interface {
 	Views() []engine.DeviceView
 	Ack(ctx context.Context, id int64, who string) (model.Alarm, error)
 	Clear(ctx context.Context, id int64, who string) (model.Alarm, error)
+	Assign(ctx context.Context, id int64, assignee, who string) (model.Alarm, error)
+	Comment(ctx context.Context, id int64, who, text string) (model.AlarmComment, error)
+	Comments(ctx context.Context, id int64) ([]model.AlarmComment, error)
+	Incidents(ctx context.Context, f store.IncidentFilter) ([]model.Incident, error)
+	Incident(ctx context.Context, id int64) (model.Incident, error)
+	Online() engine.OnlineSummary
 	Announce(dev model.Device)
 }
 
@@ -118,6 +124,12 @@ func (s *server) routes(mux *http.ServeMux) {
 	s.handle(mux, "GET /api/v1/alarms/{id}", read, s.getAlarm)
 	s.handle(mux, "POST /api/v1/alarms/{id}/ack", operate, s.ackAlarm)
 	s.handle(mux, "POST /api/v1/alarms/{id}/clear", operate, s.clearAlarm)
+	s.handle(mux, "POST /api/v1/alarms/{id}/assign", operate, s.assignAlarm)
+	s.handle(mux, "GET /api/v1/alarms/{id}/comments", read, s.listComments)
+	s.handle(mux, "POST /api/v1/alarms/{id}/comments", operate, s.addComment)
+	s.handle(mux, "GET /api/v1/incidents", read, s.listIncidents)
+	s.handle(mux, "GET /api/v1/incidents/{id}", read, s.getIncident)
+	s.handle(mux, "GET /api/v1/online", read, s.online)
 	s.handle(mux, "GET /api/v1/deadletters", read, s.listDeadLetters)
 	s.handle(mux, "GET /api/v1/regions.geojson", read, s.regions)
 	s.handle(mux, "GET /api/v1/profiles", read, s.profiles)

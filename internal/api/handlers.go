@@ -118,7 +118,15 @@ func (s *server) deviceReadings(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) listAlarms(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := store.AlarmFilter{Status: q.Get("status"), Source: q.Get("source")}
+	f := store.AlarmFilter{Status: q.Get("status"), Source: q.Get("source"), Category: q.Get("category")}
+	if v := q.Get("incident"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			writeError(w, http.StatusBadRequest, "invalid", "incident must be a positive integer")
+			return
+		}
+		f.IncidentID = n
+	}
 	if f.Status == "all" {
 		f.Status = ""
 	}

@@ -47,6 +47,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		{store.ErrConflict, http.StatusConflict, "conflict"},
 		{engine.ErrAlreadyAcked, http.StatusConflict, "already_acked"},
 		{engine.ErrNotActive, http.StatusConflict, "not_active"},
+		{engine.ErrInvalid, http.StatusBadRequest, "invalid"},
 	} {
 		if errors.Is(err, m.target) {
 			writeError(w, m.status, m.reason, err.Error())

@@ -166,7 +166,8 @@ func (h *Hub) openData(ctx context.Context) error {
 		return fmt.Errorf("devices: %w", err)
 	}
 	h.live = live.New(live.Options{Logger: h.log})
-	h.engine = engine.New(engine.Options{Profiles: h.profiles, Store: h.store, Devices: h.registry, Live: h.live, Logger: h.log})
+	h.engine = engine.New(engine.Options{Profiles: h.profiles, Store: h.store, Devices: h.registry, Live: h.live, Logger: h.log,
+		Regions: h.regions})
 	if err := h.engine.Load(ctx); err != nil {
 		return fmt.Errorf("engine state: %w", err)
 	}
