@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -14,26 +15,30 @@ import (
 
 const (
 	sqlAlarmCols = `id, source, type, label, severity, status, acked, acked_by, acked_at, count, first_seen,
-		last_seen, cleared_at, metric, value, threshold, message, region_code, ST_AsEWKB(geom), kind, version`
+		last_seen, cleared_at, metric, value, threshold, message, region_code, ST_AsEWKB(geom), kind, category,
+		location, incident_id, assignee, version`
 	sqlInsertAlarm = `INSERT INTO alarms (source, type, label, severity, status, acked, acked_by, acked_at, count,
-		first_seen, last_seen, cleared_at, metric, value, threshold, message, region_code, geom, kind, version)
+		first_seen, last_seen, cleared_at, metric, value, threshold, message, region_code, geom, kind, category,
+		location, incident_id, assignee, version)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-		ST_GeomFromEWKB($18), $19, 1) RETURNING id`
+		ST_GeomFromEWKB($18), $19, $20, $21, $22, $23, 1) RETURNING id`
 	sqlUpdateAlarm = `UPDATE alarms SET label = $1, severity = $2, status = $3, acked = $4, acked_by = $5,
 		acked_at = $6, count = $7, last_seen = $8, cleared_at = $9, value = $10, threshold = $11, message = $12,
-		version = version + 1
-		WHERE id = $13 AND version = $14`
-	sqlGetAlarm    = `SELECT ` + sqlAlarmCols + ` FROM alarms WHERE id = $1`
-	sqlListAlarms  = `SELECT ` + sqlAlarmCols + ` FROM alarms WHERE true`
-	sqlAlarmsOrder = ` ORDER BY last_seen DESC, id DESC LIMIT `
-	sqlListDead    = `SELECT id, ts, device_id, topic, reason, detail, payload FROM deadletters WHERE true`
-	sqlDeadOrder   = ` ORDER BY id DESC LIMIT `
-	sqlAndStatus   = ` AND status = `
-	sqlAndSource   = ` AND source = `
-	sqlAndReason   = ` AND reason = `
-	sqlAndDeviceID = ` AND device_id = `
-	sqlAndIDBelow  = ` AND id < `
-	alarmOneActive = "alarms_one_active"
+		category = $13, location = $14, incident_id = $15, assignee = $16, version = version + 1
+		WHERE id = $17 AND version = $18`
+	sqlGetAlarm      = `SELECT ` + sqlAlarmCols + ` FROM alarms WHERE id = $1`
+	sqlListAlarms    = `SELECT ` + sqlAlarmCols + ` FROM alarms WHERE true`
+	sqlAlarmsOrder   = ` ORDER BY last_seen DESC, id DESC LIMIT `
+	sqlListDead      = `SELECT id, ts, device_id, topic, reason, detail, payload FROM deadletters WHERE true`
+	sqlDeadOrder     = ` ORDER BY id DESC LIMIT `
+	sqlAndStatus     = ` AND status = `
+	sqlAndSource     = ` AND source = `
+	sqlAndCategory   = ` AND category = `
+	sqlAndIncidentID = ` AND incident_id = `
+	sqlAndReason     = ` AND reason = `
+	sqlAndDeviceID   = ` AND device_id = `
+	sqlAndIDBelow    = ` AND id < `
+	alarmOneActive   = "alarms_one_active"
 )
 
 // InsertAlarm stores a new alarm and sets its ID and Version.
@@ -43,9 +48,14 @@ func (s *Store) InsertAlarm(ctx context.Context, a *model.Alarm) error {
 	if err != nil {
 		return err
 	}
+	loc, err := locationJSONB(a.Location)
+	if err != nil {
+		return fmt.Errorf("alarm %s/%s location: %w", a.Source, a.Type, err)
+	}
 	err = s.pool.QueryRow(ctx, sqlInsertAlarm, a.Source, a.Type, a.Label, a.Severity, a.Status, a.Acked,
 		a.AckedBy, nullTime(a.AckedAt), a.Count, pgTime(a.FirstSeen), pgTime(a.LastSeen), nullTime(a.ClearedAt),
-		a.Metric, a.Value, a.Threshold, a.Message, a.RegionCode, pt, a.Kind).Scan(&a.ID)
+		a.Metric, a.Value, a.Threshold, a.Message, a.RegionCode, pt, a.Kind, a.Category, loc, a.IncidentID,
+		a.Assignee).Scan(&a.ID)
 	if code, constraint := pgCode(err); code == codeUniqueViolation && constraint == alarmOneActive {
 		return fmt.Errorf("alarm %s/%s: %w", a.Source, a.Type, store.ErrExists)
 	}
@@ -59,9 +69,13 @@ func (s *Store) InsertAlarm(ctx context.Context, a *model.Alarm) error {
 // UpdateAlarm writes a's mutable fields if the stored version still equals
 // a.Version (store.ErrConflict otherwise), then increments a.Version.
 func (s *Store) UpdateAlarm(ctx context.Context, a *model.Alarm) error {
+	loc, err := locationJSONB(a.Location)
+	if err != nil {
+		return fmt.Errorf("alarm %d location: %w", a.ID, err)
+	}
 	tag, err := s.pool.Exec(ctx, sqlUpdateAlarm, a.Label, a.Severity, a.Status, a.Acked, a.AckedBy,
 		nullTime(a.AckedAt), a.Count, pgTime(a.LastSeen), nullTime(a.ClearedAt), a.Value, a.Threshold, a.Message,
-		a.ID, a.Version)
+		a.Category, loc, a.IncidentID, a.Assignee, a.ID, a.Version)
 	if err != nil {
 		return err
 	}
@@ -89,6 +103,8 @@ func (s *Store) ListAlarms(ctx context.Context, f store.AlarmFilter) ([]model.Al
 	var w where
 	w.add(f.Status != "", sqlAndStatus, f.Status)
 	w.add(f.Source != "", sqlAndSource, f.Source)
+	w.add(f.Category != "", sqlAndCategory, f.Category)
+	w.add(f.IncidentID != 0, sqlAndIncidentID, f.IncidentID)
 	q, args := w.finish(sqlListAlarms, sqlAlarmsOrder, limit(f.Limit, 500, 10000))
 	return queryAll(ctx, s.pool, scanAlarm, q, args...)
 }
@@ -96,17 +112,31 @@ func (s *Store) ListAlarms(ctx context.Context, f store.AlarmFilter) ([]model.Al
 func scanAlarm(sc scanner) (model.Alarm, error) {
 	var a model.Alarm
 	var ackedAt, cleared *time.Time
-	var pt []byte
+	var pt, loc []byte
 	err := sc.Scan(&a.ID, &a.Source, &a.Type, &a.Label, &a.Severity, &a.Status, &a.Acked, &a.AckedBy, &ackedAt,
 		&a.Count, &a.FirstSeen, &a.LastSeen, &cleared, &a.Metric, &a.Value, &a.Threshold, &a.Message,
-		&a.RegionCode, &pt, &a.Kind, &a.Version)
+		&a.RegionCode, &pt, &a.Kind, &a.Category, &loc, &a.IncidentID, &a.Assignee, &a.Version)
 	if err != nil {
 		return a, err
 	}
 	a.AckedAt, a.ClearedAt = fromNull(ackedAt), fromNull(cleared)
 	a.FirstSeen, a.LastSeen = a.FirstSeen.UTC(), a.LastSeen.UTC()
+	if loc != nil {
+		a.Location = new(model.Location)
+		if err := json.Unmarshal(loc, a.Location); err != nil {
+			return a, fmt.Errorf("alarm %d location: %w", a.ID, err)
+		}
+	}
 	a.Lon, a.Lat, err = lonLat(pt)
 	return a, err
+}
+
+// locationJSONB is an alarm's location as stored: NULL when it has none.
+func locationJSONB(l *model.Location) ([]byte, error) {
+	if l == nil {
+		return nil, nil
+	}
+	return jsonb(l)
 }
 
 // ListDeadLetters returns dead letters matching f, newest first.

@@ -14,12 +14,12 @@ import (
 const (
 	// One statement writes the device and its secret: both or neither.
 	sqlInsertDevice = `WITH d AS (
-		INSERT INTO devices (id, kind, name, region_code, region_name, operator, rule_overrides, disabled,
-			created_at, geom)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, ST_GeomFromEWKB($10)) RETURNING id)
-		INSERT INTO device_secrets (device_id, secret_hash) SELECT id, $11 FROM d`
+		INSERT INTO devices (id, kind, name, region_code, region_name, operator, rule_overrides, params,
+			disabled, created_at, geom)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ST_GeomFromEWKB($11)) RETURNING id)
+		INSERT INTO device_secrets (device_id, secret_hash) SELECT id, $12 FROM d`
 	sqlDeviceCols = `d.id, d.kind, d.name, ST_AsEWKB(d.geom), d.region_code, d.region_name, d.operator,
-		d.rule_overrides, COALESCE(s.secret_hash, ''), d.disabled, d.created_at`
+		d.rule_overrides, d.params, COALESCE(s.secret_hash, ''), d.disabled, d.created_at`
 	sqlDeviceFrom  = ` FROM devices d LEFT JOIN device_secrets s ON s.device_id = d.id`
 	sqlGetDevice   = `SELECT ` + sqlDeviceCols + sqlDeviceFrom + ` WHERE d.id = $1`
 	sqlListDevices = `SELECT ` + sqlDeviceCols + sqlDeviceFrom + ` ORDER BY d.id`
@@ -38,12 +38,16 @@ func (s *Store) CreateDevice(ctx context.Context, d store.DeviceRecord) error {
 	if err != nil {
 		return err
 	}
+	params, err := jsonbObject(d.Params, len(d.Params))
+	if err != nil {
+		return err
+	}
 	pt, err := pointEWKB(d.Lon, d.Lat)
 	if err != nil {
 		return err
 	}
 	_, err = s.pool.Exec(ctx, sqlInsertDevice, d.ID, d.Kind, d.Name, d.RegionCode, d.RegionName, d.Operator,
-		ov, d.Disabled, pgTime(d.CreatedAt), pt, d.SecretHash)
+		ov, params, d.Disabled, pgTime(d.CreatedAt), pt, d.SecretHash)
 	if code, _ := pgCode(err); code == codeUniqueViolation {
 		return fmt.Errorf("device %s: %w", d.ID, store.ErrExists)
 	}
@@ -78,9 +82,9 @@ func (s *Store) ListDevices(ctx context.Context) ([]store.DeviceRecord, error) {
 
 func scanDevice(sc scanner) (store.DeviceRecord, error) {
 	var d store.DeviceRecord
-	var pt, ov []byte
+	var pt, ov, params []byte
 	err := sc.Scan(&d.ID, &d.Kind, &d.Name, &pt, &d.RegionCode, &d.RegionName, &d.Operator,
-		&ov, &d.SecretHash, &d.Disabled, &d.CreatedAt)
+		&ov, &params, &d.SecretHash, &d.Disabled, &d.CreatedAt)
 	if err != nil {
 		return d, err
 	}
@@ -88,12 +92,23 @@ func scanDevice(sc scanner) (store.DeviceRecord, error) {
 	if d.Lon, d.Lat, err = lonLat(pt); err != nil {
 		return d, fmt.Errorf("device %s: %w", d.ID, err)
 	}
-	if s := string(ov); s != "" && s != "null" && s != "{}" {
-		if err := json.Unmarshal(ov, &d.RuleOverrides); err != nil {
-			return d, fmt.Errorf("device %s rule_overrides: %w", d.ID, err)
-		}
+	if err := unmarshalObject(ov, &d.RuleOverrides); err != nil {
+		return d, fmt.Errorf("device %s rule_overrides: %w", d.ID, err)
+	}
+	if err := unmarshalObject(params, &d.Params); err != nil {
+		return d, fmt.Errorf("device %s params: %w", d.ID, err)
 	}
 	return d, nil
+}
+
+// unmarshalObject decodes a stored jsonb object or array into v, leaving v
+// nil when it is empty: a nil and an empty map (or slice) both read back nil.
+func unmarshalObject(b []byte, v any) error {
+	switch string(b) {
+	case "", "null", "{}", "[]":
+		return nil
+	}
+	return json.Unmarshal(b, v)
 }
 
 // LatestReadings returns each registered device's newest stored reading (by

@@ -111,9 +111,10 @@ func queryAll[T any](ctx context.Context, db querier, scan func(scanner) (T, err
 
 // PostgreSQL error codes the store reacts to.
 const (
-	codeUniqueViolation = "23505"
-	codeCheckViolation  = "23514"
-	codeDuplicateTable  = "42P07"
+	codeForeignKeyViolation = "23503"
+	codeUniqueViolation     = "23505"
+	codeCheckViolation      = "23514"
+	codeDuplicateTable      = "42P07"
 )
 
 // pgCode is err's SQLSTATE and constraint, or "" if it is not from the server.

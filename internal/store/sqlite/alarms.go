@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,12 +14,15 @@ import (
 
 const (
 	sqlAlarmCols = `id, source, type, label, severity, status, acked, acked_by, acked_at, count, first_seen,
-		last_seen, cleared_at, metric, value, threshold, message, region_code, lon, lat, kind, version`
+		last_seen, cleared_at, metric, value, threshold, message, region_code, lon, lat, kind, category, location,
+		incident_id, assignee, version`
 	sqlInsertAlarm = `INSERT INTO alarms (source, type, label, severity, status, acked, acked_by, acked_at, count,
-		first_seen, last_seen, cleared_at, metric, value, threshold, message, region_code, lon, lat, kind, version)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)`
+		first_seen, last_seen, cleared_at, metric, value, threshold, message, region_code, lon, lat, kind,
+		category, location, incident_id, assignee, version)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)`
 	sqlUpdateAlarm = `UPDATE alarms SET label = ?, severity = ?, status = ?, acked = ?, acked_by = ?, acked_at = ?,
-		count = ?, last_seen = ?, cleared_at = ?, value = ?, threshold = ?, message = ?, version = version + 1
+		count = ?, last_seen = ?, cleared_at = ?, value = ?, threshold = ?, message = ?, category = ?,
+		location = ?, incident_id = ?, assignee = ?, version = version + 1
 		WHERE id = ? AND version = ?`
 	sqlGetAlarm = `SELECT ` + sqlAlarmCols + ` FROM alarms WHERE id = ?`
 )
@@ -26,9 +30,13 @@ const (
 // InsertAlarm stores a new alarm and sets its ID and Version.
 // store.ErrExists if an active alarm of the same (source, type) exists.
 func (s *Store) InsertAlarm(ctx context.Context, a *model.Alarm) error {
+	loc, err := locationJSON(a.Location)
+	if err != nil {
+		return fmt.Errorf("alarm %s/%s location: %w", a.Source, a.Type, err)
+	}
 	res, err := s.w.ExecContext(ctx, sqlInsertAlarm, a.Source, a.Type, a.Label, a.Severity, a.Status, a.Acked,
 		a.AckedBy, ms(a.AckedAt), a.Count, ms(a.FirstSeen), ms(a.LastSeen), ms(a.ClearedAt), a.Metric, a.Value,
-		a.Threshold, a.Message, a.RegionCode, a.Lon, a.Lat, a.Kind)
+		a.Threshold, a.Message, a.RegionCode, a.Lon, a.Lat, a.Kind, a.Category, loc, a.IncidentID, a.Assignee)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
 			return fmt.Errorf("alarm %s/%s: %w", a.Source, a.Type, store.ErrExists)
@@ -43,8 +51,13 @@ func (s *Store) InsertAlarm(ctx context.Context, a *model.Alarm) error {
 // UpdateAlarm writes a's mutable fields if the stored version still equals
 // a.Version (store.ErrConflict otherwise), then increments a.Version.
 func (s *Store) UpdateAlarm(ctx context.Context, a *model.Alarm) error {
+	loc, err := locationJSON(a.Location)
+	if err != nil {
+		return fmt.Errorf("alarm %d location: %w", a.ID, err)
+	}
 	res, err := s.w.ExecContext(ctx, sqlUpdateAlarm, a.Label, a.Severity, a.Status, a.Acked, a.AckedBy, ms(a.AckedAt),
-		a.Count, ms(a.LastSeen), ms(a.ClearedAt), a.Value, a.Threshold, a.Message, a.ID, a.Version)
+		a.Count, ms(a.LastSeen), ms(a.ClearedAt), a.Value, a.Threshold, a.Message, a.Category, loc, a.IncidentID,
+		a.Assignee, a.ID, a.Version)
 	if err != nil {
 		return err
 	}
@@ -79,6 +92,14 @@ func (s *Store) ListAlarms(ctx context.Context, f store.AlarmFilter) ([]model.Al
 		q += ` AND source = ?`
 		args = append(args, f.Source)
 	}
+	if f.Category != "" {
+		q += ` AND category = ?`
+		args = append(args, f.Category)
+	}
+	if f.IncidentID != 0 {
+		q += ` AND incident_id = ?`
+		args = append(args, f.IncidentID)
+	}
 	q += ` ORDER BY last_seen DESC, id DESC LIMIT ?`
 	args = append(args, limit(f.Limit, 500, 10000))
 	return queryAll(ctx, s.r, scanAlarm, q, args...)
@@ -87,11 +108,30 @@ func (s *Store) ListAlarms(ctx context.Context, f store.AlarmFilter) ([]model.Al
 func scanAlarm(sc scanner) (model.Alarm, error) {
 	var a model.Alarm
 	var ackedAt, first, last, cleared int64
+	var loc sql.NullString
 	err := sc.Scan(&a.ID, &a.Source, &a.Type, &a.Label, &a.Severity, &a.Status, &a.Acked, &a.AckedBy, &ackedAt,
 		&a.Count, &first, &last, &cleared, &a.Metric, &a.Value, &a.Threshold, &a.Message, &a.RegionCode,
-		&a.Lon, &a.Lat, &a.Kind, &a.Version)
+		&a.Lon, &a.Lat, &a.Kind, &a.Category, &loc, &a.IncidentID, &a.Assignee, &a.Version)
+	if err != nil {
+		return a, err
+	}
 	a.AckedAt, a.FirstSeen, a.LastSeen, a.ClearedAt = fromMS(ackedAt), fromMS(first), fromMS(last), fromMS(cleared)
-	return a, err
+	if loc.Valid {
+		a.Location = new(model.Location)
+		if err := json.Unmarshal([]byte(loc.String), a.Location); err != nil {
+			return a, fmt.Errorf("alarm %d location: %w", a.ID, err)
+		}
+	}
+	return a, nil
+}
+
+// locationJSON is an alarm's location as stored: NULL when it has none.
+func locationJSON(l *model.Location) (sql.NullString, error) {
+	if l == nil {
+		return sql.NullString{}, nil
+	}
+	b, err := json.Marshal(l)
+	return sql.NullString{String: string(b), Valid: err == nil}, err
 }
 
 // ListDeadLetters returns dead letters matching f, newest first.

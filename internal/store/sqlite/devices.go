@@ -14,8 +14,9 @@ import (
 
 const (
 	sqlInsertDevice = `INSERT INTO devices (id, kind, name, lon, lat, region_code, region_name, operator,
-		rule_overrides, secret_hash, disabled, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`
-	sqlDeviceCols    = `id, kind, name, lon, lat, region_code, region_name, operator, rule_overrides, secret_hash, disabled, created_at`
+		rule_overrides, params, secret_hash, disabled, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	sqlDeviceCols = `id, kind, name, lon, lat, region_code, region_name, operator, rule_overrides, params,
+		secret_hash, disabled, created_at`
 	sqlGetDevice     = `SELECT ` + sqlDeviceCols + ` FROM devices WHERE id = ?`
 	sqlListDevices   = `SELECT ` + sqlDeviceCols + ` FROM devices ORDER BY id`
 	sqlSetSecret     = `UPDATE devices SET secret_hash = ? WHERE id = ?`
@@ -31,8 +32,12 @@ func (s *Store) CreateDevice(ctx context.Context, d store.DeviceRecord) error {
 	if err != nil {
 		return err
 	}
+	params, err := json.Marshal(d.Params)
+	if err != nil {
+		return err
+	}
 	_, err = s.w.ExecContext(ctx, sqlInsertDevice, d.ID, d.Kind, d.Name, d.Lon, d.Lat, d.RegionCode,
-		d.RegionName, d.Operator, string(ov), d.SecretHash, d.Disabled, ms(d.CreatedAt))
+		d.RegionName, d.Operator, string(ov), string(params), d.SecretHash, d.Disabled, ms(d.CreatedAt))
 	if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") {
 		return fmt.Errorf("device %s: %w", d.ID, store.ErrExists)
 	}
@@ -87,20 +92,30 @@ func queryAll[T any](ctx context.Context, db *sql.DB, scan func(scanner) (T, err
 
 func scanDevice(sc scanner) (store.DeviceRecord, error) {
 	var d store.DeviceRecord
-	var ov string
+	var ov, params string
 	var created int64
 	err := sc.Scan(&d.ID, &d.Kind, &d.Name, &d.Lon, &d.Lat, &d.RegionCode, &d.RegionName, &d.Operator,
-		&ov, &d.SecretHash, &d.Disabled, &created)
+		&ov, &params, &d.SecretHash, &d.Disabled, &created)
 	if err != nil {
 		return d, err
 	}
 	d.CreatedAt = fromMS(created)
-	if ov != "" && ov != "null" && ov != "{}" {
-		if err := json.Unmarshal([]byte(ov), &d.RuleOverrides); err != nil {
-			return d, fmt.Errorf("device %s rule_overrides: %w", d.ID, err)
-		}
+	if err := unmarshalObject(ov, &d.RuleOverrides); err != nil {
+		return d, fmt.Errorf("device %s rule_overrides: %w", d.ID, err)
+	}
+	if err := unmarshalObject(params, &d.Params); err != nil {
+		return d, fmt.Errorf("device %s params: %w", d.ID, err)
 	}
 	return d, nil
+}
+
+// unmarshalObject decodes a stored JSON object or array into v, leaving v
+// nil when it is empty: a nil and an empty map (or slice) both read back nil.
+func unmarshalObject(s string, v any) error {
+	if s == "" || s == "null" || s == "{}" || s == "[]" {
+		return nil
+	}
+	return json.Unmarshal([]byte(s), v)
 }
 
 // LatestReadings returns each device's newest stored reading.

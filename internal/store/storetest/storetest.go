@@ -29,6 +29,12 @@ type Store interface {
 	UpdateAlarm(ctx context.Context, a *model.Alarm) error
 	GetAlarm(ctx context.Context, id int64) (model.Alarm, error)
 	ListAlarms(ctx context.Context, f store.AlarmFilter) ([]model.Alarm, error)
+	AddAlarmComment(ctx context.Context, c *model.AlarmComment) error
+	ListAlarmComments(ctx context.Context, alarmID int64) ([]model.AlarmComment, error)
+	InsertIncident(ctx context.Context, in *model.Incident) error
+	UpdateIncident(ctx context.Context, in *model.Incident) error
+	GetIncident(ctx context.Context, id int64) (model.Incident, error)
+	ListIncidents(ctx context.Context, f store.IncidentFilter) ([]model.Incident, error)
 	ListDeadLetters(ctx context.Context, f store.DeadLetterFilter) ([]model.DeadLetter, error)
 	PutRegions(ctx context.Context, rs []gis.Region) error
 	ListRegions(ctx context.Context) ([]gis.Region, error)
@@ -44,11 +50,17 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		fn   func(t *testing.T, s Store)
 	}{
 		{"devices create get list", testDevices},
+		{"device params round-trip, empty reads back nil", testDeviceParams},
 		{"batch dedupes readings and events", testBatchDedupe},
 		{"latest reading per device", testLatest},
 		{"status keeps newest", testStatus},
 		{"one active alarm per source and type", testAlarmUnique},
 		{"alarm optimistic lock", testAlarmConflict},
+		{"alarm category, location, incident and assignee round-trip and filter", testAlarmIncidentFields},
+		{"alarm comments add, list oldest first, refuse unknown alarm", testAlarmComments},
+		{"incidents insert, get, list with filters", testIncidents},
+		{"incident optimistic lock and not found", testIncidentConflict},
+		{"incident coordinates keep full precision", testIncidentPrecision},
 		{"dead letters filter and page", testDeadLetters},
 		{"device and alarm coordinates keep full precision", testCoordinatePrecision},
 		{"regions upsert and round-trip their geometry", testRegions},
@@ -65,7 +77,8 @@ var t0 = time.Date(2026, 7, 21, 0, 0, 0, 0, time.UTC)
 func device(id string) store.DeviceRecord {
 	return store.DeviceRecord{Device: model.Device{ID: id, Kind: "hydrology", Name: "站" + id, Lon: 101.1, Lat: 42.1,
 		RegionCode: "152923", RegionName: "额济纳旗", CreatedAt: t0,
-		RuleOverrides: map[string]model.RuleOverride{"water_level_warning": {Value: 920.5, Clear: 920.3}}},
+		RuleOverrides: map[string]model.RuleOverride{"water_level_warning": {Value: 920.5, Clear: 920.3}},
+		Params:        map[string]float64{"guarantee_level_m": 921.75, "north_offset_deg": -1.25}},
 		SecretHash: "h-" + id}
 }
 
@@ -87,6 +100,31 @@ func testDevices(t *testing.T, s Store) {
 	require.NoError(t, err)
 	require.Len(t, all, 2)
 	require.Equal(t, "a", all[0].ID)
+}
+
+func testDeviceParams(t *testing.T, s Store) {
+	ctx := context.Background()
+	d := device("p")
+	// Values that only survive a lossless encoding: 0.1+0.2, a tiny exponent, 17 significant digits.
+	d.Params = map[string]float64{"a": 0.1 + 0.2, "tiny": 1e-9, "big": -1.2345678901234567e21, "zero": 0,
+		"north_offset_deg": 3.141592653589793}
+	require.NoError(t, s.CreateDevice(ctx, d))
+	got, err := s.GetDevice(ctx, "p")
+	require.NoError(t, err)
+	require.Equal(t, d, got)
+	none := device("q")
+	none.Params, none.RuleOverrides = nil, nil
+	require.NoError(t, s.CreateDevice(ctx, none))
+	empty := device("r")
+	empty.Params, empty.RuleOverrides = map[string]float64{}, map[string]model.RuleOverride{}
+	require.NoError(t, s.CreateDevice(ctx, empty))
+	all, err := s.ListDevices(ctx)
+	require.NoError(t, err)
+	require.Len(t, all, 3)
+	require.Equal(t, d, all[0])
+	require.Equal(t, none, all[1], "nil params read back nil")
+	require.Nil(t, all[2].Params, "empty params read back nil, like rule overrides")
+	require.Nil(t, all[2].RuleOverrides)
 }
 
 func reading(dev string, at time.Duration, seq int64, v float64) model.Reading {
