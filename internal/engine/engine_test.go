@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,16 +35,43 @@ var testDevices = map[string]model.Device{
 
 type rig struct {
 	e     *engine.Engine
-	store *memStore
+	store rigStore
 	live  *recPublisher
+	devs  *fakeDevices
+	clock *clock
 	seq   int64
 	mark  int
 }
 
-func newRig(t *testing.T, st *memStore) *rig { return newRigWith(t, st, nil) }
+// rigStore is a store the engine runs on in tests: the in-memory fake, or
+// a real backend (see stores_test.go).
+type rigStore interface {
+	engine.Store
+	all(source, typ string) []model.Alarm
+}
+
+// clock is the engine's controllable time.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+func newRig(t *testing.T, st rigStore) *rig { return newRigWith(t, st, nil) }
 
 // newRigWith lets a test change the loaded profiles first (add a rule).
-func newRigWith(t *testing.T, st *memStore, change func(profile.Set)) *rig {
+func newRigWith(t *testing.T, st rigStore, change func(profile.Set)) *rig {
 	t.Helper()
 	set, err := profile.Load(devices.FS)
 	require.NoError(t, err)
@@ -53,13 +81,14 @@ func newRigWith(t *testing.T, st *memStore, change func(profile.Set)) *rig {
 	if st == nil {
 		st = newMemStore()
 	}
-	r := &rig{store: st, live: &recPublisher{}}
+	r := &rig{store: st, live: &recPublisher{}, clock: &clock{t: now}}
 	devs := &fakeDevices{devs: map[string]model.Device{}}
 	for k, v := range testDevices {
 		devs.devs[k] = v
 	}
+	r.devs = devs
 	r.e = engine.New(engine.Options{Profiles: set, Store: st, Devices: devs, Live: r.live,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: r.clock.now})
 	require.NoError(t, r.e.Load(context.Background()))
 	ctx, cancel := context.WithCancel(context.Background())
 	r.e.Start(ctx)
@@ -528,10 +557,11 @@ func TestLoadRestoresActiveAlarms(t *testing.T) {
 // Another hub (or an operator on another node) changed the alarm: the
 // engine's next update conflicts. It must not lose the alarm for good.
 func TestUpdateAfterConflict(t *testing.T) {
-	r := newRig(t, nil)
+	st := newMemStore()
+	r := newRig(t, st)
 	r.feed(t, "aq-1", "pm25_ugm3", 80, 80, 80)
 	a := r.active(t, "aq-1", "pm25_over_limit")
-	r.store.bump(a.ID, func(x *model.Alarm) { x.Acked, x.AckedBy = true, "other hub" })
+	st.bump(a.ID, func(x *model.Alarm) { x.Acked, x.AckedBy = true, "other hub" })
 	r.feed(t, "aq-1", "pm25_ugm3", 90)
 	r.feed(t, "aq-1", "pm25_ugm3", 10)
 	all := r.store.all("aq-1", "")

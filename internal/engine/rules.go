@@ -208,11 +208,7 @@ func (e *Engine) evalCondition(ctx context.Context, dev model.Device, p *profile
 		rs.since = ts
 		fallthrough
 	case holds:
-		if rs.active {
-			rs.held = true
-			return
-		}
-		if d := ts.Sub(rs.since); d.Seconds() >= rule.ForS {
+		if d := ts.Sub(rs.since); rs.active || d.Seconds() >= rule.ForS {
 			rs.active, rs.held = true, true
 			e.raise(ctx, dev, model.Alarm{Source: dev.ID, Type: rule.Alarm, Label: rule.Label, Severity: rule.Severity,
 				Category: category(p, rule.Category), LastSeen: ts,
