@@ -20,7 +20,10 @@ const (
 
 func hydrologyStation(id string) map[string]any {
 	return map[string]any{"id": id, "kind": "hydrology", "name": "测试水文站", "lon": 106.736, "lat": 39.385,
-		"rule_overrides": map[string]any{"water_level_warning": map[string]any{"value": 1070.0, "clear": 1069.8}}}
+		"rule_overrides": map[string]any{"water_level_warning": map[string]any{"value": 1070.0, "clear": 1069.8},
+			"water_level_guaranteed": map[string]any{"value": 1071.0, "clear": 1070.8},
+			// Test samples come milliseconds apart: any rise is "fast".
+			"level_rising_fast": map[string]any{"value": 1e9, "clear": 1e8}}}
 }
 
 // A device publishes with paho; the reading is stored, shows in the device
