@@ -90,8 +90,8 @@ type derivedState struct {
 
 // update folds judged values sampled at ts into the device's derived values
 // and returns the names of those that changed.
-func (d *derivedState) update(p *profile.Profile, dev model.Device, ts time.Time, vals map[string]float64) []string {
-	if len(p.Derived) == 0 {
+func (d *derivedState) update(p *profile.Profile, order []string, dev model.Device, ts time.Time, vals map[string]float64) []string {
+	if len(order) == 0 {
 		return nil
 	}
 	if d.values == nil {
@@ -101,7 +101,7 @@ func (d *derivedState) update(p *profile.Profile, dev model.Device, ts time.Time
 		d.judged[m] = v
 	}
 	var changed []string
-	for _, name := range sortedKeys(p.Derived) {
+	for _, name := range order {
 		def := p.Derived[name]
 		var v float64
 		var ok bool

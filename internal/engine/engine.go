@@ -95,6 +95,8 @@ type Engine struct {
 	active    activeSet
 	incidents map[int64]*incidentState // open ones
 
+	derivedOrder map[string][]string // kind → its derived values' names, sorted
+
 	suppressed atomic.Int64 // events below their confidence threshold
 }
 
@@ -134,8 +136,12 @@ func New(opts Options) *Engine {
 	if opts.Correlations == nil {
 		opts.Correlations = DefaultCorrelations
 	}
+	order := map[string][]string{}
+	for kind, p := range opts.Profiles {
+		order[kind] = sortedKeys(p.Derived)
+	}
 	return &Engine{opts: opts, log: opts.Logger, queue: make(chan stored, opts.Queue), done: make(chan struct{}), started: opts.Now(),
-		devices: map[string]*deviceState{}, active: activeSet{}, incidents: map[int64]*incidentState{}}
+		devices: map[string]*deviceState{}, active: activeSet{}, incidents: map[int64]*incidentState{}, derivedOrder: order}
 }
 
 // Load restores live state from the store: latest values, statuses and the

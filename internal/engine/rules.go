@@ -70,7 +70,7 @@ func (e *Engine) applyReading(ctx context.Context, r model.Reading) bool {
 		st.metricSeen[m] = r.TS
 	}
 	judged := judgedValues(p, r)
-	changed := st.derived.update(p, dev, r.TS, judged)
+	changed := st.derived.update(p, e.derivedOrder[dev.Kind], dev, r.TS, judged)
 	for _, rule := range e.rules(dev) {
 		rs := st.rule(rule.ID)
 		switch rule.Type {

@@ -2,18 +2,30 @@ package engine
 
 import "time"
 
-// maxWindowPoints bounds one sliding window: a device sending far faster than
-// its interval cannot grow it without limit. Past the bound the oldest points
-// are dropped, so a sum then covers less than its window; at the profiles'
-// intervals (a 24 h rainfall sum at one sample a minute is 1,440 points) the
-// bound is never reached.
-const maxWindowPoints = 20000
+// windowBuckets is how many buckets a sliding window is kept in. Samples
+// closer together than span/windowBuckets share a bucket, so a window's
+// memory is bounded whatever the sample rate — a device sending far faster
+// than its interval cannot grow it. The price is at the window's old edge:
+// a bucket leaves only once all its samples are older than the span, so a
+// sum may include up to one bucket (1/240 of the window) too many. Samples
+// at least that far apart — every profile interval against its windows —
+// are exact.
+const windowBuckets = 240
 
-// window holds the samples of one metric over the last span.
+// window aggregates one value over the last span, for sums, means and rates.
 type window struct {
-	span time.Duration
-	buf  []point
-	pts  []point // the live part of buf
+	span, width time.Duration
+	buf         []bucket
+	live        []bucket // the part of buf in the window, oldest first
+	total       float64  // sum over live, kept as buckets come and go
+	n           int      // samples in live
+}
+
+type bucket struct {
+	idx         int64 // ts / width
+	first, last point
+	sum         float64
+	n           int
 }
 
 type point struct {
@@ -22,49 +34,63 @@ type point struct {
 }
 
 func newWindow(seconds float64) *window {
-	return &window{span: time.Duration(seconds * float64(time.Second))}
+	span := time.Duration(seconds * float64(time.Second))
+	return &window{span: span, width: max(span/windowBuckets, time.Nanosecond)}
 }
 
-// add appends a sample and drops those at or before ts − span. Samples must
-// come in time order (the engine ignores older readings).
+// add folds in a sample and lets go of buckets wholly at or before
+// ts − span. Samples must come in time order (the engine ignores older
+// readings).
 func (w *window) add(ts time.Time, v float64) {
-	if len(w.pts) > 0 && cap(w.buf)-len(w.buf) == 0 && len(w.pts) <= len(w.buf)/2 {
-		w.buf = append(w.buf[:0], w.pts...) // compact rather than grow
-		w.pts = w.buf
+	idx := ts.UnixNano() / int64(w.width)
+	if n := len(w.live); n > 0 && w.live[n-1].idx == idx {
+		b := &w.live[n-1]
+		b.last, b.sum, b.n = point{ts, v}, b.sum+v, b.n+1
+	} else {
+		if len(w.live) > 0 && cap(w.buf) == len(w.buf) && len(w.live) <= len(w.buf)/2 {
+			w.buf = append(w.buf[:0], w.live...) // compact rather than grow
+			w.live = w.buf
+			w.total = 0 // and shed the rounding the running sum gathered
+			for _, b := range w.live {
+				w.total += b.sum
+			}
+		}
+		w.buf = append(w.buf, bucket{idx: idx, first: point{ts, v}, last: point{ts, v}})
+		w.live = w.buf[len(w.buf)-len(w.live)-1:]
+		b := &w.live[len(w.live)-1]
+		b.sum, b.n = v, 1
 	}
-	w.buf = append(w.buf, point{ts, v})
-	w.pts = w.buf[len(w.buf)-len(w.pts)-1:]
+	w.total += v
+	w.n++
 	cut := ts.Add(-w.span)
 	drop := 0
-	for drop < len(w.pts) && !w.pts[drop].ts.After(cut) {
+	for drop < len(w.live) && !w.live[drop].last.ts.After(cut) {
+		w.total -= w.live[drop].sum
+		w.n -= w.live[drop].n
 		drop++
 	}
-	drop = max(drop, len(w.pts)-maxWindowPoints)
-	w.pts = w.pts[drop:]
+	w.live = w.live[drop:]
+	if len(w.live) == 1 {
+		w.total = w.live[0].sum
+	}
 }
 
-func (w *window) sum() float64 {
-	s := 0.0
-	for _, p := range w.pts {
-		s += p.v
-	}
-	return s
-}
+func (w *window) sum() float64 { return w.total }
 
 func (w *window) mean() (float64, bool) {
-	if len(w.pts) == 0 {
+	if w.n == 0 {
 		return 0, false
 	}
-	return w.sum() / float64(len(w.pts)), true
+	return w.total / float64(w.n), true
 }
 
 // rate is the change per hour between the first and last sample; it needs
 // two samples at different times.
 func (w *window) rate() (float64, bool) {
-	if len(w.pts) < 2 {
+	if len(w.live) == 0 {
 		return 0, false
 	}
-	first, last := w.pts[0], w.pts[len(w.pts)-1]
+	first, last := w.live[0].first, w.live[len(w.live)-1].last
 	hours := last.ts.Sub(first.ts).Hours()
 	if hours <= 0 {
 		return 0, false
