@@ -1,7 +1,8 @@
 // map.js — the league map: banner boundaries from the hub's regions GeoJSON
-// as an ECharts geo component, devices as scatter series by kind, active
-// alarms as a pulsing effectScatter. It reads the ScreenState; it never
-// changes it.
+// as an ECharts geo component, devices as scatter series by kind (air and
+// water stations in their AQI / water-class colour), active alarms as a
+// pulsing effectScatter, incidents as rings, fires as pulsing flames with
+// the towers' bearing lines. It reads the ScreenState; it never changes it.
 (function (root, factory) {
   root.HubScreen = Object.assign(root.HubScreen || {}, factory(root.HubScreen, root.echarts));
 })(self, function (L, echarts) {
@@ -14,6 +15,7 @@
   const KIND_IDS = Object.keys(L.KINDS);
   const ASPECT_SCALE = 0.78; // ≈ cos(40°N): keeps the league's shape on a lon/lat grid
   const MAP_PAD = 28;
+  const INSET_SHRINK = 0.94;
 
   function featureCode(f) {
     const p = f.properties || {};
@@ -157,13 +159,23 @@
     // geoLayout fits the league into the chart with its true shape: ECharts
     // stretches a geo given all four of left/right/top/bottom, so the size
     // (longer side, px) is computed here from the regions' extent.
+    // With the inset (focus.js) open in the top-right corner, the league
+    // shrinks a little towards the bottom left to stay mostly clear of it.
     geoLayout() {
       const [x0, y0, x1, y1] = this.regions.bbox;
       const aspect = ((x1 - x0) / (y1 - y0)) * ASPECT_SCALE;
       const w = Math.max(1, this.chart.getWidth() - 2 * MAP_PAD);
       const h = Math.max(1, this.chart.getHeight() - 2 * MAP_PAD);
-      const width = Math.min(w, h * aspect);
-      return { layoutCenter: ['50%', '50%'], layoutSize: aspect >= 1 ? width : width / aspect };
+      const width = Math.min(w, h * aspect) * (this.inset ? INSET_SHRINK : 1);
+      const center = this.inset ? ['45%', '50%'] : ['50%', '50%'];
+      return { layoutCenter: center, layoutSize: aspect >= 1 ? width : width / aspect };
+    }
+
+    // setInset tells the map whether the inset covers its top-right corner.
+    setInset(on) {
+      if (!!on === !!this.inset) return;
+      this.inset = !!on;
+      if (this.chart) this.chart.setOption({ geo: this.geoLayout() });
     }
 
     render() {
@@ -206,18 +218,59 @@
     series() {
       const sevBySource = this.alarmSeverityBySource();
       const byKind = new Map();
+      const labelled = L.aqiLabelSites(L.aqiRows(this.state.devices), 0.15);
       this.regionStats = new Map();
       for (const [id, d] of this.state.devices) {
         if (!hasPosition(d)) continue;
         const kind = L.KINDS[d.kind] ? d.kind : 'other';
         const sev = strongest(d.alarm_severity, sevBySource.get(id));
         if (!byKind.has(kind)) byKind.set(kind, []);
-        byKind.get(kind).push(deviceItem(id, d, sev));
+        byKind.get(kind).push(deviceItem(id, d, sev, labelled.has(id)));
         this.countRegion(d.region_code, d.online, sev);
       }
       const list = KIND_IDS.concat('other').map((kind) => kindSeries(kind, byKind.get(kind) || []));
       list.push(this.alarmSeries());
-      return list;
+      return list.concat(this.incidentSeries());
+    }
+
+    // incidentSeries: bearing lines (solid tower→fire for a fix, dashed for a
+    // lone bearing), a ring round each other incident, and a pulsing flame
+    // on each located fire.
+    incidentSeries() {
+      const fixes = [], rays = [], rings = [], fires = [];
+      for (const inc of this.state.incidents.values()) {
+        const point = L.incidentPoint(inc);
+        const segs = L.bearingSegments(inc, this.state.alarms, this.state.devices);
+        for (const sg of segs) {
+          const item = { coords: sg.coords, incidentId: String(inc.id), towerId: sg.towerId };
+          (sg.type === 'fix' ? fixes : rays).push(item);
+        }
+        if (!point) continue;
+        // One tower's bearing is not a place: the ray alone is drawn.
+        if (((inc.location && inc.location.method) || 'device') === 'bearing_line') continue;
+        const item = { value: point, incidentId: String(inc.id) };
+        if (inc.category === 'forest_fire') fires.push(item);
+        else rings.push({ ...item, itemStyle: { color: 'transparent', borderColor: sevColor(inc.severity), borderWidth: 3 } });
+      }
+      const lines = (id, name, data, style) => ({
+        id, name, type: 'lines', coordinateSystem: 'geo', geoIndex: 0, polyline: true, data, z: 6,
+        silent: true, animation: false, lineStyle: style,
+      });
+      return [
+        lines('bearing-rays', '单站方位线', rays, { color: '#ffc53d', width: 2.5, type: [8, 6], opacity: 0.95 }),
+        lines('bearing-fixes', '交汇方位线', fixes, { color: '#ff9a3d', width: 3, opacity: 1, shadowColor: '#ff6a2b', shadowBlur: 8 }),
+        {
+          id: 'incident-rings', name: '研判事件', type: 'scatter', coordinateSystem: 'geo', geoIndex: 0,
+          data: rings, symbol: 'circle', symbolSize: 38, z: 4, animation: false,
+        },
+        {
+          id: 'fires', name: '火情', type: 'effectScatter', coordinateSystem: 'geo', geoIndex: 0,
+          data: fires, symbol: 'path://' + L.FIRE_PATH, symbolSize: [26, 30], symbolOffset: [0, -6], z: 8,
+          showEffectOn: 'render', rippleEffect: { brushType: 'fill', scale: 3.6, period: 1.6, number: 2, color: 'rgba(255,106,43,0.55)' },
+          itemStyle: { color: '#ff6a2b', borderColor: '#ffe08a', borderWidth: 1.5, shadowColor: '#ff3b00', shadowBlur: 16 },
+          animation: false,
+        },
+      ];
     }
 
     countRegion(code, online, sev) {
@@ -267,6 +320,7 @@
 
     tooltip(p) {
       const data = p.data || {};
+      if (data.incidentId !== undefined) return this.incidentTooltip(data.incidentId);
       if (data.alarmId !== undefined) return this.alarmTooltip(data);
       if (data.deviceId !== undefined) return this.deviceTooltip(data.deviceId);
       return '';
@@ -276,8 +330,26 @@
       let code = '';
       if (this.regions) for (const [c, n] of this.regions.names) if (n === name) code = c;
       const r = this.regionStats.get(code) || { total: 0, online: 0, alarmed: 0 };
+      const hub = this.state.online && this.state.online.by_region && this.state.online.by_region[code];
+      const on = hub || r;
+      const rate = hub && Number.isFinite(hub.rate) ? hub.rate : on.total ? on.online / on.total : null;
       return `<b style="font-size:20px">${L.escapeHTML(name)}</b><br>` +
-        `设备 ${r.total} 台 · 在线 ${r.online} 台<br>告警设备 ${r.alarmed} 台`;
+        `设备 ${on.total} 台 · 在线 ${on.online} 台 · 在线率 ${L.formatRate(rate)}<br>告警设备 ${r.alarmed} 台`;
+    }
+
+    incidentTooltip(id) {
+      const inc = this.state.incidents.get(String(id));
+      if (!inc) return '';
+      const c = L.categoryInfo(inc.category);
+      const method = (inc.location && inc.location.method) || 'device';
+      const p = L.incidentPoint(inc);
+      const segs = L.bearingSegments(inc, this.state.alarms, this.state.devices).map((sg) =>
+        `${L.escapeHTML(sg.towerName)}：方位 ${sg.bearing.toFixed(1)}°` + (sg.type === 'fix' ? ` · ${(sg.distanceM / 1000).toFixed(1)} km` : ''));
+      return `<b style="font-size:20px;color:${sevColor(inc.severity)}">${L.escapeHTML(inc.title || c.label)}</b><br>` +
+        `${L.escapeHTML(c.label)} · ${L.escapeHTML(sevLabel(inc.severity))} · ${L.escapeHTML(L.methodLabel(method))}<br>` +
+        (p ? `位置 ${p[0].toFixed(4)}°E, ${p[1].toFixed(4)}°N<br>` : '') +
+        (segs.length ? segs.join('<br>') + '<br>' : '') +
+        `告警 ${(inc.alarm_ids || []).length} 条 · 首报 ${L.escapeHTML(L.formatTime(inc.first_seen))}`;
     }
 
     deviceTooltip(id) {
@@ -328,15 +400,28 @@
     return L.SEVERITY[sev] ? L.SEVERITY[sev].label : String(sev || '告警');
   }
 
-  function deviceItem(id, d, sev) {
+  // deviceItem: an air or water station keeps its AQI / class colour even
+  // when alarmed (the pulse under it shows the alarm); other devices turn
+  // the colour of their alarm. labelAQI writes the station's AQI beside it.
+  function deviceItem(id, d, sev, labelAQI) {
     const k = L.kindInfo(d.kind);
-    const color = sev ? sevColor(sev) : d.online ? k.color : L.OFFLINE_COLOR;
-    return {
+    const tint = d.online ? L.envTint(d) : null;
+    const color = tint || (sev ? sevColor(sev) : d.online ? k.color : L.OFFLINE_COLOR);
+    const item = {
       value: [d.lon, d.lat], deviceId: id,
-      symbolSize: sev ? 20 : d.online ? 15 : 12,
+      symbolSize: sev ? 20 : tint ? 18 : d.online ? 15 : 12,
       itemStyle: { color, borderColor: sev ? '#ffffff' : 'rgba(2,16,36,0.9)', borderWidth: sev ? 2 : 1, opacity: d.online || sev ? 1 : 0.85 },
       rank: sev ? 2 : d.online ? 1 : 0,
     };
+    const aqi = labelAQI && d.online ? L.aqiOf(d) : null;
+    if (aqi) {
+      item.label = {
+        // up and to the left: 贺兰山's fires and towers are just south-east of 巴彦浩特
+        show: true, position: 'left', distance: 6, offset: [0, -12], formatter: 'AQI ' + aqi.aqi,
+        color: L.legibleOnDark(aqi.colour), fontSize: 17, fontWeight: 'bold', textBorderColor: '#021024', textBorderWidth: 3,
+      };
+    }
+    return item;
   }
 
   function kindSeries(kind, data) {
@@ -345,10 +430,10 @@
     data.sort((x, y) => x.rank - y.rank);
     return {
       id: 'dev-' + kind, name: k.label, type: 'scatter', coordinateSystem: 'geo', geoIndex: 0,
-      symbol: k.symbol, data, z: 3, animation: false, progressive: 0,
+      symbol: k.symbol, data, z: 3, animation: false, progressive: 0, labelLayout: { hideOverlap: true },
       emphasis: { scale: 1.6 },
     };
   }
 
-  return { LeagueMap, prepareRegions, MAP_NAME };
+  return { LeagueMap, prepareRegions, MAP_NAME, MAP_FONT: FONT, ASPECT_SCALE };
 });

@@ -1,7 +1,8 @@
 // app.js — boots the big screen: scales the 1920×1080 stage to the display,
-// loads the region map, runs the /ws/screen stream and redraws at most
-// four times a second however fast deltas arrive. window.__screen and
-// body[data-map-ready] are the hooks the hub's browser tests poll.
+// loads the region map and the profiles' labels, runs the /ws/screen stream
+// and redraws at most four times a second however fast deltas arrive.
+// window.__screen and body[data-map-ready] are the hooks the hub's browser
+// tests poll.
 (function () {
   'use strict';
 
@@ -15,7 +16,7 @@
 
   const state = new H.ScreenState();
   const debug = {
-    seq: null, connected: false, devices: 0, alarms: 0, mapReady: false, applied: 0,
+    seq: null, connected: false, devices: 0, alarms: 0, incidents: 0, mapReady: false, applied: 0,
     status: 'idle', snapshots: 0, resumes: 0, gaps: 0, malformed: 0, connects: 0, lastDataAt: 0, fresh: false,
   };
   window.__screen = debug;
@@ -51,17 +52,35 @@
     },
   });
 
+  const focus = new H.FocusInset($('focus'), $('focus-map'), { state });
+
   async function loadRegions(attempt) {
     try {
       const res = await fetch(base + 'api/v1/regions.geojson', { cache: 'no-cache' });
       if (!res.ok) throw new Error('HTTP ' + res.status);
       map.setRegions(await res.json());
       map.mount(chartDPR());
+      focus.mount(chartDPR());
       invalidate();
     } catch (err) {
       console.error('screen: cannot load regions', err);
       $('map-msg').textContent = '地图数据加载失败，正在重试…';
       setTimeout(() => loadRegions(attempt + 1), H.backoffDelay(attempt));
+    }
+  }
+
+  // ---- labels and units of metrics and derived values, from the profiles.
+  // The page has its own for the demo's kinds; this adds whatever a newer
+  // profile declares. A failure only costs raw metric names, so it retries
+  // a few times and then gives up.
+  async function loadProfiles(attempt) {
+    try {
+      const res = await fetch(base + 'api/v1/profiles', { cache: 'no-cache' });
+      if (!res.ok) throw new Error('HTTP ' + res.status);
+      if (H.mergeProfiles(H.KINDS, await res.json())) invalidate();
+    } catch (err) {
+      if (attempt < 4) setTimeout(() => loadProfiles(attempt + 1), H.backoffDelay(attempt));
+      else console.warn('screen: no profiles, metric names stay raw', err);
     }
   }
 
@@ -87,6 +106,8 @@
       if (mapDirty && map.ready) {
         mapDirty = false;
         map.render();
+        focus.render();
+        map.setInset(!focus.box.hidden);
       }
     } catch (err) {
       console.error('screen: render failed', err);
@@ -100,7 +121,7 @@
     url: (since) => H.streamURL(window.location, base, since),
     onChange: (kind, entity) => {
       syncDebug();
-      invalidate(kind !== 'delta' || entity !== 'stats');
+      invalidate(kind !== 'delta' || (entity !== 'stats' && entity !== 'online'));
     },
     onStatus: (s) => {
       syncDebug();
@@ -114,6 +135,7 @@
     debug.status = stream.status;
     debug.devices = state.devices.size;
     debug.alarms = state.alarms.size;
+    debug.incidents = state.incidents.size;
     debug.applied = state.applied;
     debug.lastDataAt = stream.lastDataAt;
     Object.assign(debug, stream.counts);
@@ -172,6 +194,7 @@
     resizeTimer = setTimeout(() => {
       fitStage();
       map.mount(chartDPR());
+      if (map.regions) focus.mount(chartDPR());
     }, 150);
   });
 
@@ -181,5 +204,6 @@
   tick();
   setInterval(tick, 500);
   loadRegions(0);
+  loadProfiles(0);
   stream.start();
 })();

@@ -54,6 +54,11 @@
         rain_mm: { label: '时段降水量', unit: 'mm' },
         flow_m3s: { label: '流量', unit: 'm³/s' },
         supply_v: { label: '供电电压', unit: 'V' },
+        // derived by the hub from the samples
+        rain_1h: { label: '1小时降水量', unit: 'mm' },
+        rain_3h: { label: '3小时降水量', unit: 'mm' },
+        rain_24h: { label: '24小时降水量', unit: 'mm' },
+        level_rise_mh: { label: '水位涨率', unit: 'm/h' },
       },
     },
     pollution: {
@@ -71,10 +76,80 @@
         do_mgl: { label: '溶解氧', unit: 'mg/L' },
         ph: { label: 'pH' },
         flow_m3h: { label: '排放流量', unit: 'm³/h' },
+        aqi: { label: 'AQI' },
+        water_class: { label: '水质类别' },
       },
     },
   };
   const OTHER_KIND = { label: '其他设备', short: '其他', color: '#d0d8e0', symbol: 'pin', metrics: {} };
+
+  // Alarm and incident categories (profiles' `category`).
+  const CATEGORIES = {
+    forest_fire: { label: '森林火情', short: '火情', color: '#ff6a2b' },
+    flood: { label: '汛情', short: '汛情', color: '#29d3f5' },
+    pollution: { label: '环境污染', short: '污染', color: '#e8f06a' },
+    elevator: { label: '电梯安全', short: '电梯', color: '#c39bff' },
+    device: { label: '设备运维', short: '设备', color: '#9fb4c8' },
+  };
+  // A category missing on an (older) alarm follows from its device kind.
+  const KIND_CATEGORY = { firecam: 'forest_fire', hydrology: 'flood', pollution: 'pollution', elevator: 'elevator' };
+
+  function categoryInfo(id) {
+    return CATEGORIES[id] || { label: id ? String(id) : '其他', short: id ? String(id) : '其他', color: '#9fb4c8' };
+  }
+
+  // A flame on a 24×24 grid: fires on the map and in its legend.
+  const FIRE_PATH = 'M12 1.5c1 4.2 5.8 6.6 5.8 12.3a5.8 5.8 0 0 1-11.6 0c0-2.8 1.5-4.6 2.7-6.3.3 2 1.3 3.2 2.7 3.6-.7-3.4.2-6.5.4-9.6z';
+
+  // How an incident or alarm was located (model.Locate…).
+  const METHODS = {
+    triangulated: '交汇定位',
+    bearing_distance: '方位+距离',
+    bearing_line: '单站方位线',
+    device: '设备位置',
+  };
+
+  function methodLabel(method) {
+    return METHODS[method] || (method ? String(method) : '—');
+  }
+
+  // Pollutant names as HJ 633 reports them (primary, iaqi keys) → display.
+  const POLLUTANTS = {
+    'PM2.5': 'PM₂.₅', PM10: 'PM₁₀', SO2: 'SO₂', NO2: 'NO₂', CO: 'CO', O3: 'O₃',
+    O3_8H: 'O₃-8h', O3_8h: 'O₃-8h', O3_1H: 'O₃', SO2_1H: 'SO₂', NO2_1H: 'NO₂', CO_1H: 'CO',
+  };
+
+  function pollutantLabel(p) {
+    return POLLUTANTS[p] || String(p);
+  }
+
+  // Metric labels of kinds the page has no entry for (from the profiles).
+  const OTHER_METRICS = {};
+
+  // mergeProfiles adds the labels and units of GET /api/v1/profiles (metrics
+  // and derived values) that the page does not know yet. Local entries win:
+  // they carry Chinese enum labels the profiles do not have. A kind the page
+  // does not know stays "other" on the map; only its metric names are kept.
+  function mergeProfiles(kinds, profiles) {
+    if (!profiles || typeof profiles !== 'object') return 0;
+    let added = 0;
+    for (const [kind, p] of Object.entries(profiles)) {
+      if (!p || typeof p !== 'object') continue;
+      const metrics = kinds[kind] ? kinds[kind].metrics : (OTHER_METRICS[kind] = OTHER_METRICS[kind] || {});
+      for (const section of [p.metrics, p.derived]) {
+        for (const [name, m] of Object.entries(section || {})) {
+          if (metrics[name] || !m || typeof m !== 'object') continue;
+          metrics[name] = { label: m.label || name, ...(m.unit ? { unit: m.unit } : {}) };
+          added++;
+        }
+      }
+    }
+    return added;
+  }
+
+  function metricInfo(kind, metric) {
+    return kindInfo(kind).metrics[metric] || (OTHER_METRICS[kind] || {})[metric] || {};
+  }
 
   function kindInfo(kind) {
     return KINDS[kind] || { ...OTHER_KIND, label: kind ? String(kind) : OTHER_KIND.label };
@@ -92,15 +167,18 @@
 
   // formatMetric renders one metric value with its unit, or an enum label.
   function formatMetric(kind, metric, value) {
-    const m = kindInfo(kind).metrics[metric] || {};
+    const m = metricInfo(kind, metric);
     if (m.enum && m.enum[value] !== undefined) return m.enum[value];
     const unit = m.unit ? ' ' + m.unit : '';
     return formatNumber(value, 2, false) + unit;
   }
 
   function metricLabel(kind, metric) {
-    const m = kindInfo(kind).metrics[metric];
-    return m ? m.label : metric;
+    return metricInfo(kind, metric).label || metric;
+  }
+
+  function metricUnit(kind, metric) {
+    return metricInfo(kind, metric).unit || '';
   }
 
   function pad2(n) {
@@ -125,6 +203,7 @@
 
   return {
     SEVERITIES, SEVERITY, severityRank, OFFLINE_COLOR, KINDS, kindInfo,
+    CATEGORIES, KIND_CATEGORY, FIRE_PATH, categoryInfo, METHODS, methodLabel, pollutantLabel, mergeProfiles, metricUnit,
     formatNumber, formatMetric, metricLabel, formatTime, pad2, escapeHTML,
   };
 });

@@ -1,6 +1,7 @@
-// panels.js — the HTML side of the screen: KPI tiles, severity grid, device
-// kinds table, active-alarm list and the map legend. Each render reads the
-// ScreenState and rewrites its own elements; nothing here holds state.
+// panels.js — the HTML side of the screen: KPI tiles, severity grid, online
+// rates by kind, incidents, the active-alarm list and the map legend. Each
+// render reads the ScreenState and rewrites its own elements; nothing here
+// holds state. The environment panels (AQI, water) are in envpanels.js.
 (function (root, factory) {
   root.HubScreen = Object.assign(root.HubScreen || {}, factory(root.HubScreen));
 })(self, function (L) {
@@ -42,34 +43,27 @@
 
   // summarise counts devices and alarms once per render for every panel.
   function summarise(state) {
-    const kinds = new Map();
-    let online = 0;
-    for (const d of state.devices.values()) {
-      const k = L.KINDS[d.kind] ? d.kind : 'other';
-      const row = kinds.get(k) || { total: 0, online: 0, alarmed: 0 };
-      row.total++;
-      if (d.online) { row.online++; online++; }
-      if (L.severityRank(d.alarm_severity) > 0) row.alarmed++;
-      kinds.set(k, row);
-    }
+    const online = L.onlineRows(state.online, state.devices, Object.keys(L.KINDS));
     const bySeverity = Object.fromEntries(L.SEVERITIES.map((s) => [s.id, 0]));
     for (const a of state.alarms.values()) if (bySeverity[a.severity] !== undefined) bySeverity[a.severity]++;
-    return { total: state.devices.size, online, kinds, bySeverity, alarms: state.alarms.size };
+    return {
+      total: online.all.total, online: online.all.online, rate: online.all.rate, onlineRows: online,
+      bySeverity, alarms: state.alarms.size, incidents: state.incidents.size,
+    };
   }
 
   // Before the first snapshot the counts are unknown, not zero.
   function renderKPIs(sum, stats, known) {
     setText('kpi-devices', known ? count(sum.total) : '—');
     setText('kpi-online', known ? count(sum.online) : '—');
-    const pct = sum.total ? (100 * sum.online) / sum.total : NaN;
-    setText('kpi-online-pct', Number.isFinite(pct) ? pct.toFixed(1) + '%' : '—');
-    $('kpi-online-bar').style.width = (Number.isFinite(pct) ? pct : 0) + '%';
+    setText('kpi-online-pct', known ? L.formatRate(sum.rate) : '—');
+    $('kpi-online-bar').style.width = (known && sum.rate !== null ? sum.rate * 100 : 0) + '%';
     setText('kpi-alarms', known ? count(sum.alarms) : '—');
+    setText('kpi-incidents', known ? count(sum.incidents) : '—');
     const s = stats || {};
     setText('kpi-rate', Number.isFinite(s.readings_per_s) ? L.formatNumber(s.readings_per_s, s.readings_per_s < 100 ? 1 : 0) : '—');
     setText('kpi-total', count(s.readings_total));
     setText('kpi-dead', count(s.deadletters_total));
-    setText('kpi-ts', s.ts ? L.formatTime(s.ts) : '—');
   }
 
   function renderSeverities(sum) {
@@ -85,22 +79,59 @@
     }
   }
 
-  function renderKinds(sum) {
-    const ids = Object.keys(L.KINDS).concat(sum.kinds.has('other') ? ['other'] : []);
-    const html = ids.map((id) => {
-      const k = L.kindInfo(id === 'other' ? '' : id);
-      const r = sum.kinds.get(id) || { total: 0, online: 0, alarmed: 0 };
-      return `<tr><td>${shapeSVG(k.symbol, k.color)}<span>${L.escapeHTML(k.label)}</span></td>` +
-        `<td class="num"><b>${count(r.online)}</b> / ${count(r.total)}</td>` +
-        `<td class="num${r.alarmed ? ' is-alarm' : ''}">${count(r.alarmed)}</td></tr>`;
-    }).join('');
-    setHTML('kinds-body', html);
+  function onlineCell(label, icon, c, known) {
+    const pct = c.rate === null ? 0 : c.rate * 100;
+    return `<div class="online-cell ${L.rateClass(c.rate)}">` +
+      `<div class="online-name">${icon}<span>${L.escapeHTML(label)}</span></div>` +
+      `<div class="online-rate">${known ? L.formatRate(c.rate) : '—'}</div>` +
+      `<div class="online-sub"><b>${known ? count(c.online) : '—'}</b> / ${known ? count(c.total) : '—'}</div>` +
+      (c.alarmed ? `<span class="online-alarm" title="告警设备">${count(c.alarmed)}</span>` : '') +
+      `<span class="rate-bar"><i style="width:${pct.toFixed(1)}%"></i></span></div>`;
   }
 
-  function lastSeenMs(a) {
-    const t = Date.parse(a.last_seen);
-    return Number.isNaN(t) ? 0 : t;
+  // renderOnline: overall and per-kind online rate (the hub's online entity).
+  function renderOnline(sum, known) {
+    const rows = sum.onlineRows;
+    const kinds = rows.kinds.filter((r) => L.KINDS[r.kind] || r.total > 0);
+    const html = onlineCell('全部设备', '<i class="online-all"></i>', rows.all, known) + kinds.map((r) => {
+      const k = L.kindInfo(r.kind);
+      return onlineCell(k.short, shapeSVG(k.symbol, k.color), r, known);
+    }).join('');
+    $('online-grid').style.setProperty('--cells', String(kinds.length + 1));
+    setHTML('online-grid', html);
   }
+
+  // ---- incidents
+
+  const MAX_INCIDENT_ROWS = 3;
+
+  function incidentRow(r, now) {
+    const sev = L.SEVERITY[r.severity] || { label: r.severity || '事件', color: '#ff3b3b' };
+    const c = r.categoryInfo;
+    const members = `告警 <b>${count(r.alarms)}</b> 条` + (r.sources > 1 ? ` · 设备 <b>${count(r.sources)}</b> 台` : '');
+    return `<li class="incident cat-${L.escapeHTML(r.category)}" style="--sev:${sev.color};--cat:${c.color}">` +
+      `<span class="badge">${L.escapeHTML(sev.label)}</span>` +
+      `<div class="alarm-body"><div class="alarm-head"><b class="alarm-label">${L.escapeHTML(r.title)}</b>` +
+      `<time>${L.escapeHTML(L.formatTime(r.last_seen || r.first_seen, now))}</time></div>` +
+      `<div class="incident-meta"><span class="chip chip-cat">${L.escapeHTML(c.label)}</span>` +
+      `<span class="chip chip-method m-${L.escapeHTML(r.method)}">${L.escapeHTML(r.methodLabel)}</span>` +
+      `<span class="incident-members">${members}</span></div></div></li>`;
+  }
+
+  function renderIncidents(state) {
+    const rows = L.incidentRows(state.incidents);
+    const now = new Date();
+    setHTML('incident-list', rows.slice(0, MAX_INCIDENT_ROWS).map((r) => incidentRow(r, now)).join(''));
+    setText('incident-count', count(rows.length));
+    $('incident-count').classList.toggle('is-zero', !rows.length);
+    $('incident-empty').hidden = rows.length > 0;
+    $('incident-empty').classList.toggle('is-good', state.seq !== null);
+    setText('incident-empty', state.seq === null ? '等待数据…' : '暂无研判事件');
+    const more = rows.length - MAX_INCIDENT_ROWS;
+    setText('incident-more', more > 0 ? `另有 ${count(more)} 起事件未显示` : '');
+  }
+
+  // ---- alarms
 
   function valueLine(a, kind) {
     if (!a.metric) return L.escapeHTML(a.message || '');
@@ -109,26 +140,37 @@
     return `${L.escapeHTML(L.metricLabel(kind, a.metric))} <b>${L.escapeHTML(v)}</b> / 阈值 ${L.escapeHTML(th)}`;
   }
 
-  function alarmRow(a, state, regionName, now) {
+  function alarmRow(a, state, regionName, now, comments) {
     const sev = L.SEVERITY[a.severity] || { label: a.severity || '告警', color: '#ff3b3b' };
     const dev = state.devices.get(String(a.source)) || {};
     const kind = a.kind || dev.kind;
+    const cat = L.alarmCategory(a, state.devices);
+    const c = L.categoryInfo(cat);
     const region = regionName(a.region_code) || dev.region_name || a.region_code || '';
+    const notes = comments.get(String(a.id)) || [];
     const tags = (a.count > 1 ? `<span class="tag">×${count(a.count)}</span>` : '') +
-      (a.acked ? '<span class="tag tag-ack">已确认</span>' : '');
-    return `<li class="alarm" style="--sev:${sev.color}">` +
+      (a.acked ? '<span class="tag tag-ack">已确认</span>' : '') +
+      (notes.length ? `<span class="tag tag-note">批注 ${count(notes.length)}</span>` : '');
+    const pinned = L.isPinned(a, state.devices);
+    const cls = 'alarm' + (pinned ? ' is-pinned' : '') + (pinned && L.severityRank(a.severity) >= L.severityRank('critical') ? ' is-urgent' : '');
+    const who = a.assignee ? `<span class="alarm-assignee">处置 ${L.escapeHTML(a.assignee)}</span>` : '';
+    const last = notes.length ? notes[notes.length - 1] : null;
+    const note = last ? `<span class="alarm-note">${L.escapeHTML(last.by || '')}：${L.escapeHTML(last.text || '')}</span>` : '';
+    return `<li class="${cls}" style="--sev:${sev.color};--cat:${c.color}">` +
       `<span class="badge">${L.escapeHTML(sev.label)}</span>` +
-      `<div class="alarm-body"><div class="alarm-head"><b class="alarm-label">${L.escapeHTML(a.label || a.type || '告警')}</b>${tags}` +
+      `<div class="alarm-body"><div class="alarm-head"><span class="chip chip-cat">${L.escapeHTML(c.short)}</span>` +
+      `<b class="alarm-label">${L.escapeHTML(a.label || a.type || '告警')}</b>${tags}` +
       `<time>${L.escapeHTML(L.formatTime(a.last_seen, now))}</time></div>` +
       `<div class="alarm-where"><span class="alarm-dev">${L.escapeHTML(dev.name || a.source || '')}</span>` +
       `<span class="alarm-region">${L.escapeHTML(region)}</span></div>` +
-      `<div class="alarm-value">${valueLine(a, kind)}</div></div></li>`;
+      `<div class="alarm-value">${who || note ? who + note : valueLine(a, kind)}</div></div></li>`;
   }
 
   function renderAlarms(state, regionName) {
-    const alarms = Array.from(state.alarms.values()).sort((x, y) => lastSeenMs(y) - lastSeenMs(x));
+    const alarms = L.orderAlarms(state.alarms, state.devices);
+    const comments = L.commentsByAlarm(state.comments);
     const now = new Date();
-    const html = alarms.slice(0, MAX_ALARM_ROWS).map((a) => alarmRow(a, state, regionName, now)).join('');
+    const html = alarms.slice(0, MAX_ALARM_ROWS).map((a) => alarmRow(a, state, regionName, now, comments)).join('');
     setHTML('alarm-list', html);
     setText('alarm-count', count(alarms.length));
     $('alarm-empty').hidden = alarms.length > 0;
@@ -137,22 +179,39 @@
     setText('alarm-more', more > 0 ? `另有 ${count(more)} 条告警未显示` : '');
   }
 
+  // The legend: device kinds; statuses (offline, alarms by severity, env
+  // colours); incident marks. Three columns of four, drawn as small SVGs.
   function renderLegend() {
-    const kinds = Object.values(L.KINDS).map((k) => `<li>${shapeSVG(k.symbol, k.color)}${L.escapeHTML(k.short)}</li>`);
-    const status = [`<li>${shapeSVG('circle', L.OFFLINE_COLOR)}离线</li>`]
-      .concat(L.SEVERITIES.map((s) => `<li><i class="pulse" style="--sev:${s.color}"></i>${s.label}</li>`));
-    // Two columns of five: kinds (padded) beside statuses.
-    while (kinds.length < 5) kinds.push('<li></li>');
-    $('legend').innerHTML = kinds.concat(status).join('');
+    const svg = (w, body) => `<svg class="shape" width="${w}" height="18" viewBox="0 0 ${w} 18">${body}</svg>`;
+    const kinds = Object.values(L.KINDS).slice(0, 4).map((k) => `<li>${shapeSVG(k.symbol, k.color)}${L.escapeHTML(k.short)}</li>`);
+    const dots = L.SEVERITIES.map((s, i) => `<circle cx="${6 + i * 13}" cy="9" r="5.5" fill="${s.color}"/>`).join('');
+    const env = ['#00E400', '#FFFF00', '#FF7E00', '#FF0000'].map((c, i) => `<rect x="${i * 7}" y="3" width="7" height="12" fill="${c}"/>`).join('');
+    const status = [
+      `<li>${shapeSVG('circle', L.OFFLINE_COLOR)}离线</li>`,
+      `<li>${svg(52, dots)}告警 (红橙黄蓝)</li>`,
+      `<li>${svg(28, env)}AQI / 水质类别</li>`,
+      `<li>${svg(18, '<circle cx="9" cy="9" r="7" fill="none" stroke="#ff8a1f" stroke-width="2.5"/>')}研判事件</li>`,
+    ];
+    const marks = [
+      `<li><svg class="shape" width="18" height="18" viewBox="0 0 24 24"><path d="${L.FIRE_PATH}" fill="#ff6a2b"/></svg>火情点</li>`,
+      `<li>${svg(22, '<path d="M1 16 L21 2" stroke="#ff9a3d" stroke-width="3"/>')}交汇方位线</li>`,
+      `<li>${svg(22, '<path d="M1 16 L21 2" stroke="#ffc53d" stroke-width="3" stroke-dasharray="4 3"/>')}单站方位线</li>`,
+      `<li>${svg(18, '<path d="M9 2 L16 16 L2 16 Z" fill="#3ee08f" stroke="#fff" stroke-width="1.5"/>')}观测塔</li>`,
+    ];
+    while (kinds.length < 4) kinds.push('<li></li>');
+    $('legend').innerHTML = kinds.concat(status, marks).join('');
   }
 
   function renderPanels(state, regionName) {
     const sum = summarise(state);
-    renderKPIs(sum, state.stats, state.seq !== null);
+    const known = state.seq !== null;
+    renderKPIs(sum, state.stats, known);
     renderSeverities(sum);
-    renderKinds(sum);
+    renderOnline(sum, known);
+    renderIncidents(state);
     renderAlarms(state, regionName);
+    if (L.renderEnvPanels) L.renderEnvPanels(state);
   }
 
-  return { renderPanels, renderLegend, summarise };
+  return { renderPanels, renderLegend, summarise, shapeSVG, setHTML, setText };
 });

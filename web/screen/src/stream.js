@@ -22,6 +22,8 @@
     return Number.isSafeInteger(x) && x >= 0;
   }
 
+  const SINGLETONS = new Set(['stats', 'online']);
+
   function isObject(x) {
     return x !== null && typeof x === 'object' && !Array.isArray(x);
   }
@@ -33,25 +35,37 @@
     return proto + '//' + loc.host + (base || '/') + 'ws/screen' + q;
   }
 
-  // ScreenState is the client's materialised view: devices, active alarms and
-  // the hub stats, plus the seq of the last delta applied.
+  // ScreenState is the client's materialised view: devices, active alarms,
+  // open incidents, alarm comments, the online-rate summary and the hub
+  // stats, plus the seq of the last delta applied. Entities it does not know
+  // are ignored (a newer hub may send more than this page draws).
   class ScreenState {
     constructor() {
       this.seq = null;
+      this.applied = 0;
+      this.clear();
+    }
+
+    clear() {
       this.devices = new Map();
       this.alarms = new Map();
+      this.incidents = new Map();
+      this.comments = new Map();
       this.stats = null;
-      this.applied = 0;
+      this.online = null;
     }
 
     replace(entities, seq) {
       const e = isObject(entities) ? entities : {};
-      this.devices = new Map();
-      this.alarms = new Map();
-      this.stats = null;
-      for (const d of list(e.device)) if (isObject(d) && d.id !== undefined) this.upsert('device', String(d.id), d);
-      for (const a of list(e.alarm)) if (isObject(a) && a.id !== undefined) this.upsert('alarm', String(a.id), a);
-      for (const s of list(e.stats)) if (isObject(s)) this.upsert('stats', String(s.id), s);
+      this.clear();
+      for (const name of Object.keys(e)) {
+        for (const x of list(e[name])) {
+          if (!isObject(x)) continue;
+          const hasID = x.id !== undefined && x.id !== null;
+          // stats and online are singletons: their id does not matter.
+          if (hasID || SINGLETONS.has(name)) this.upsert(name, hasID ? String(x.id) : '', x);
+        }
+      }
       this.seq = seq;
     }
 
@@ -72,9 +86,16 @@
         case 'device': this.devices.set(id, data); return true;
         case 'alarm':
           // A cleared alarm is sent once before its remove; it is no longer active.
-          if (data.status === 'cleared') this.alarms.delete(id);
-          else this.alarms.set(id, data);
+          if (data.status === 'cleared') return this.remove('alarm', id);
+          this.alarms.set(id, data);
           return true;
+        case 'incident':
+          // Likewise a closed incident leaves the live view.
+          if (data.status === 'closed') return this.remove('incident', id);
+          this.incidents.set(id, data);
+          return true;
+        case 'alarm_comment': this.comments.set(id, data); return true;
+        case 'online': this.online = data; return true;
         case 'stats': this.stats = data; return true;
       }
       return false;
@@ -83,7 +104,14 @@
     remove(entity, id) {
       switch (entity) {
         case 'device': return this.devices.delete(id);
-        case 'alarm': return this.alarms.delete(id);
+        case 'alarm': {
+          // An alarm's comments go with it: the screen shows only active alarms.
+          for (const [cid, c] of this.comments) if (String(c.alarm_id) === id) this.comments.delete(cid);
+          return this.alarms.delete(id);
+        }
+        case 'incident': return this.incidents.delete(id);
+        case 'alarm_comment': return this.comments.delete(id);
+        case 'online': this.online = null; return true;
         case 'stats': this.stats = null; return true;
       }
       return false;

@@ -133,7 +133,7 @@ test('malformed frames and unknown entities are skipped without losing sync', ()
   s.socket().send('{not json');
   s.socket().send('[]');
   s.socket().send({ type: 'delta', entity: 'device', op: 'upsert', id: 'q', data: dev('q') }); // no seq
-  s.socket().send({ type: 'delta', seq: 2, entity: 'incident', op: 'upsert', id: '1', data: { id: 1 } });
+  s.socket().send({ type: 'delta', seq: 2, entity: 'plan', op: 'upsert', id: '1', data: { id: 1 } }); // unknown entity
   s.socket().send({ type: 'delta', seq: 3, entity: 'device', op: 'upsert', id: 'b' }); // no data
   s.socket().send({ type: 'hello' });
   s.socket().send({ type: 'delta', seq: 4, entity: 'device', op: 'upsert', id: 'c', data: dev('c') });
@@ -204,4 +204,58 @@ test('ScreenState.replace drops everything from before', () => {
   assert.equal(st.devices.size, 0);
   assert.equal(st.stats, null);
   assert.equal(st.seq, 9);
+});
+
+test('incidents, alarm comments and the online summary are kept; unknown entities are not', () => {
+  const st = new ScreenState();
+  st.replace({
+    device: [dev('fc-1'), dev('fc-2')],
+    alarm: [{ id: 5, source: 'fc-1', status: 'active' }, { id: 6, source: 'fc-2', status: 'active' }],
+    incident: [{ id: 1, status: 'open', alarm_ids: [5, 6], location: { method: 'triangulated' } }],
+    alarm_comment: [{ id: 1, alarm_id: 5, text: '已派人' }, { id: 2, alarm_id: 6, text: '核实中' }],
+    online: [{ id: 'summary', all: { total: 2, online: 2, rate: 1 }, by_kind: {} }],
+    stats: [{ readings_total: 3 }], // a singleton needs no id
+    case: [{ id: 9 }],
+  }, 40);
+  assert.equal(st.incidents.size, 1);
+  assert.equal(st.comments.size, 2);
+  assert.equal(st.online.all.rate, 1);
+  assert.equal(st.stats.readings_total, 3);
+  assert.equal(st.case, undefined);
+
+  assert.equal(st.apply({ seq: 41, entity: 'incident', op: 'upsert', id: '2', data: { id: 2, status: 'open' } }), true);
+  assert.equal(st.apply({ seq: 42, entity: 'incident', op: 'upsert', id: '1', data: { id: 1, status: 'closed' } }), true);
+  assert.deepEqual([...st.incidents.keys()], ['2'], 'a closed incident leaves the view');
+  assert.equal(st.apply({ seq: 43, entity: 'incident', op: 'remove', id: '2' }), true);
+  assert.equal(st.incidents.size, 0);
+
+  // A removed alarm takes its comments with it.
+  st.apply({ seq: 44, entity: 'alarm', op: 'remove', id: '5' });
+  assert.deepEqual([...st.comments.keys()], ['2']);
+  st.apply({ seq: 45, entity: 'alarm_comment', op: 'remove', id: '2' });
+  assert.equal(st.comments.size, 0);
+
+  st.apply({ seq: 46, entity: 'online', op: 'upsert', id: 'summary', data: { all: { total: 2, online: 1, rate: 0.5 }, by_kind: {} } });
+  assert.equal(st.online.all.rate, 0.5);
+  assert.equal(st.apply({ seq: 47, entity: 'case', op: 'upsert', id: '9', data: { id: 9 } }), false);
+  assert.equal(st.seq, 47);
+  assert.equal(st.applied, 7);
+});
+
+test('new entities arrive through the stream like the old ones', () => {
+  const s = harness();
+  const seen = [];
+  s.onChange = (kind, entity) => seen.push(entity || kind);
+  s.start();
+  s.socket().send(snapshot(1, [dev('a')]));
+  s.socket().send({ type: 'delta', seq: 2, entity: 'incident', op: 'upsert', id: '7', data: { id: 7, status: 'open' } });
+  s.socket().send({ type: 'delta', seq: 3, entity: 'online', op: 'upsert', id: 'summary', data: { all: { total: 1, online: 1 } } });
+  s.socket().send({ type: 'delta', seq: 4, entity: 'resource', op: 'upsert', id: 'r1', data: { id: 'r1' } });
+  s.socket().send({ type: 'delta', seq: 5, entity: 'alarm_comment', op: 'upsert', id: '1', data: { id: 1, alarm_id: 3 } });
+  assert.equal(s.status, 'open');
+  assert.equal(s.state.seq, 5);
+  assert.ok(s.state.incidents.has('7'));
+  assert.ok(s.state.comments.has('1'));
+  assert.equal(s.counts.malformed, 0);
+  assert.deepEqual(seen, ['snapshot', 'incident', 'online', 'resource', 'alarm_comment']);
 });
