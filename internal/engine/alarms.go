@@ -109,6 +109,10 @@ func (e *Engine) clear(ctx context.Context, key alarmKey, by, why string) *model
 	}
 	e.log.Info("alarm cleared", "alarm_id", a.ID, "device_id", a.Source, "type", a.Type, "by", cmp.Or(by, "rule"))
 	e.opts.Live.Remove(EntityAlarm, strconv.FormatInt(a.ID, 10))
+	for _, c := range e.liveComments[a.ID] {
+		e.opts.Live.Remove(EntityAlarmComment, strconv.FormatInt(c, 10))
+	}
+	delete(e.liveComments, a.ID)
 	e.publishDevice(ctx, a.Source)
 	e.memberCleared(ctx, a)
 	return a
@@ -256,7 +260,13 @@ func (e *Engine) comment(ctx context.Context, id int64, who, text string) (model
 		}
 		return c, err
 	}
-	e.opts.Live.Upsert(EntityAlarmComment, strconv.FormatInt(c.ID, 10), c)
+	// Comments are live while their alarm is: they leave the screens with it.
+	live := false
+	e.active.each(func(a *model.Alarm) { live = live || a.ID == id })
+	if live {
+		e.liveComments[id] = append(e.liveComments[id], c.ID)
+		e.opts.Live.Upsert(EntityAlarmComment, strconv.FormatInt(c.ID, 10), c)
+	}
 	return c, nil
 }
 

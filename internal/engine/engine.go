@@ -94,6 +94,8 @@ type Engine struct {
 	devices   map[string]*deviceState
 	active    activeSet
 	incidents map[int64]*incidentState // open ones
+	// liveComments are the comments on the screens, by active alarm id.
+	liveComments map[int64][]int64
 
 	derivedOrder map[string][]string // kind → its derived values' names, sorted
 
@@ -141,7 +143,8 @@ func New(opts Options) *Engine {
 		order[kind] = sortedKeys(p.Derived)
 	}
 	return &Engine{opts: opts, log: opts.Logger, queue: make(chan stored, opts.Queue), done: make(chan struct{}), started: opts.Now(),
-		devices: map[string]*deviceState{}, active: activeSet{}, incidents: map[int64]*incidentState{}, derivedOrder: order}
+		devices: map[string]*deviceState{}, active: activeSet{}, incidents: map[int64]*incidentState{}, derivedOrder: order,
+		liveComments: map[int64][]int64{}}
 }
 
 // Load restores live state from the store: latest values, statuses and the

@@ -212,8 +212,27 @@ func TestAssignAndComment(t *testing.T) {
 		require.Equal(t, "指派给 生态环境局 张工", cs[0].Text)
 		require.Equal(t, "已电话通知站点运维", cs[1].Text)
 		require.Equal(t, "值班员 李", cs[1].By)
-		// The alarm keeps its assignee once cleared, and can be reassigned.
+		r.live.mu.Lock()
+		var liveIDs []string
+		for _, ch := range r.live.changes {
+			if ch.Entity == engine.EntityAlarmComment && ch.Op == "upsert" {
+				liveIDs = append(liveIDs, ch.ID)
+			}
+		}
+		r.live.mu.Unlock()
+		require.Len(t, liveIDs, 2, "comments on an active alarm go to the screens")
+		// The alarm keeps its assignee once cleared, and can be reassigned;
+		// its comments leave the screens with it.
 		r.feed(t, "aq-1", "pm25_ugm3", 10)
+		r.live.mu.Lock()
+		removed := 0
+		for _, ch := range r.live.changes {
+			if ch.Entity == engine.EntityAlarmComment && ch.Op == "remove" {
+				removed++
+			}
+		}
+		r.live.mu.Unlock()
+		require.Equal(t, 2, removed)
 		got, err = r.e.Assign(ctx, a.ID, "", "值班长")
 		require.NoError(t, err)
 		require.Equal(t, model.AlarmCleared, got.Status)

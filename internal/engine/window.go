@@ -84,18 +84,19 @@ func (w *window) mean() (float64, bool) {
 	return w.total / float64(w.n), true
 }
 
-// rate is the change per hour between the first and last sample; it needs
-// two samples at different times.
+// rate is the change per hour between the first and last sample, once they
+// span a quarter of the window: over a shorter span a centimetre of sensor
+// noise between two samples seconds apart reads as metres per hour.
 func (w *window) rate() (float64, bool) {
 	if len(w.live) == 0 {
 		return 0, false
 	}
 	first, last := w.live[0].first, w.live[len(w.live)-1].last
-	hours := last.ts.Sub(first.ts).Hours()
-	if hours <= 0 {
+	span := last.ts.Sub(first.ts)
+	if span <= 0 || span < w.span/4 {
 		return 0, false
 	}
-	return (last.v - first.v) / hours, true
+	return (last.v - first.v) / span.Hours(), true
 }
 
 // value computes a window of the given type (sum, rate, mean).

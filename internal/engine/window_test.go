@@ -35,18 +35,28 @@ func TestAccumulationRule(t *testing.T) {
 }
 
 // Rate of rise over a 30-minute window, in metres per hour, samples a
-// minute apart: (last − first in the window) ÷ span.
+// minute apart: (last − first in the window) ÷ span, once the samples span
+// a quarter of the window (7.5 min), so two samples seconds apart cannot
+// turn a centimetre of noise into metres per hour.
 func TestRateRule(t *testing.T) {
 	r := newRigWith(t, nil, withRule(profile.Rule{ID: "rise", Type: "rate", Metric: "water_level_m",
 		Alarm: "water_rising_fast", Label: "水位快速上涨", Op: "above", Value: 0.5, Clear: 0.2, Consecutive: 2,
 		Severity: model.SeverityWarning, WindowS: 1800}))
-	r.feed(t, "hy-1", "water_level_m", 900.00, 900.01) // min 1: no rate yet; min 2: 0.01 m/1 min = 0.6 m/h (1st)
-	require.Empty(t, r.store.all("hy-1", "water_rising_fast"), "one sample past the line is not enough")
-	r.feed(t, "hy-1", "water_level_m", 900.02) // min 3: 0.02 m/2 min = 0.6 m/h (2nd): alarm
+	level := 900.0
+	for range 9 { // minutes 1–9, rising 1 cm a minute (0.6 m/h)
+		r.feed(t, "hy-1", "water_level_m", level)
+		level += 0.01
+	}
+	require.Empty(t, r.store.all("hy-1", "water_rising_fast"), "minute 9 is the first rate (8 min span): one breach")
+	r.feed(t, "hy-1", "water_level_m", level) // minute 10: 0.09 m / 9 min = 0.6 m/h, the 2nd breach
 	require.InDelta(t, 0.6, r.active(t, "hy-1", "water_rising_fast").Value, 1e-6)
-	r.feed(t, "hy-1", "water_level_m", 900.02, 900.02, 900.02) // min 6: 0.02 m/5 min = 0.24 m/h: above the clear level
+	for range 10 { // minutes 11–20, flat: 0.09 m / 19 min ≈ 0.28 m/h, above the clear level
+		r.feed(t, "hy-1", "water_level_m", level)
+	}
 	require.Equal(t, model.AlarmActive, r.store.all("hy-1", "water_rising_fast")[0].Status)
-	r.feed(t, "hy-1", "water_level_m", 900.02, 900.02) // min 8: 0.02 m/7 min ≈ 0.17 m/h: cleared
+	for range 9 { // minute 29: 0.09 m / 28 min ≈ 0.19 m/h
+		r.feed(t, "hy-1", "water_level_m", level)
+	}
 	require.Equal(t, model.AlarmCleared, r.store.all("hy-1", "water_rising_fast")[0].Status)
 }
 
