@@ -21,6 +21,7 @@ const (
 	maxReconnectInterval = 30 * time.Second
 	maxInFlight          = 64 // unacknowledged publishes per device
 	disconnectQuiesceMS  = 250
+	maxPendingActions    = 16 // scenario steps waiting for the publishing loop
 )
 
 // device is one simulated device: its MQTT client, its generator and its
@@ -39,8 +40,10 @@ type device struct {
 	battery  float64
 	connects atomic.Int64
 	up       atomic.Bool
+	gone     atomic.Bool // run has returned, or never will publish: no credentials
 	inflight chan struct{}
 	acks     sync.WaitGroup
+	actions  chan action // scenario steps, run by publishLoop
 
 	statusMu sync.Mutex // orders online/offline status publishes
 	stopping bool
@@ -61,8 +64,11 @@ func newDevice(opts Options, fd FleetDevice, st *stats) (*device, error) {
 		timing:   deviceRand(opts.Seed, fd.ID, 0x9e3779b97f4a7c15),
 		period:   max(time.Duration(float64(time.Second)/rate), time.Millisecond),
 		inflight: make(chan struct{}, maxInFlight),
+		actions:  make(chan action, maxPendingActions),
 	}
+	gen.period = d.period.Seconds()
 	d.secret, d.hasKey = opts.Credentials[fd.ID]
+	d.gone.Store(!d.hasKey)
 	d.battery = float64(60 + d.timing.IntN(41))
 	d.client = mqtt.NewClient(d.clientOptions())
 	return d, nil
@@ -104,6 +110,7 @@ func (d *device) status(state string) []byte {
 // run is the device's whole life: wait its turn, connect, publish until
 // ctx is done, then go offline.
 func (d *device) run(ctx context.Context, delay time.Duration) {
+	defer d.gone.Store(true)
 	if !d.hasKey {
 		d.st.connectFailure(d.fd, "missing_credentials")
 		return
@@ -223,6 +230,10 @@ func (d *device) publishLoop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case act := <-d.actions:
+			for _, ev := range act(time.Now(), d.gen) {
+				d.publish(ctx, "events", ev, true)
+			}
 		case now := <-t.C:
 			tel, events := d.gen.Tick(now)
 			d.publish(ctx, "telemetry", tel, false)
@@ -231,6 +242,21 @@ func (d *device) publishLoop(ctx context.Context) {
 			}
 			t.Reset(time.Duration(float64(d.period) * (0.9 + 0.2*d.timing.Float64())))
 		}
+	}
+}
+
+// inject queues a scenario step for the publishing loop (a device still
+// connecting plays it once it publishes); it reports false when the device
+// has stopped or given up, or its queue is full.
+func (d *device) inject(a action) bool {
+	if d.gone.Load() {
+		return false
+	}
+	select {
+	case d.actions <- a:
+		return true
+	default:
+		return false
 	}
 }
 

@@ -6,13 +6,17 @@ import (
 )
 
 // episode is a rare excursion on top of a sine (a flood crest, a pollution
-// episode, an overspeed run): it starts as a Poisson process at rate_per_hour
-// and lasts duration_s, rising and falling smoothly. Its first half also
-// drives the device's rain, so that rain leads the water level.
+// episode): it starts as a Poisson process at rate_per_hour and lasts
+// duration_s, rising and falling smoothly. Its first half also drives the
+// device's rain, so that rain leads the water level. With first_at_s the
+// first one starts that many seconds after the device's first sample, so a
+// demo shows one without waiting for chance.
 type episode struct {
 	ratePerHour, peak, duration float64
 	start                       float64
 	active                      bool
+	firstAt                     float64
+	waitFirst                   bool
 }
 
 // rampShare is the part of an episode spent rising (and again falling).
@@ -25,20 +29,22 @@ func newEpisode(p *params, v any) *episode {
 		return nil
 	}
 	for k := range m {
-		if !slices.Contains([]string{"rate_per_hour", "peak", "duration_s"}, k) {
+		if !slices.Contains([]string{"rate_per_hour", "peak", "duration_s", "first_at_s"}, k) {
 			p.fail("episode has no parameter %q", k)
 		}
 	}
 	sub := params{metric: p.metric, spec: m}
 	e := &episode{ratePerHour: sub.need("rate_per_hour"), peak: sub.need("peak"), duration: sub.need("duration_s")}
+	_, e.waitFirst = m["first_at_s"]
+	e.firstAt = sub.num("first_at_s", 0)
 	if sub.err != nil {
 		if p.err == nil {
 			p.err = sub.err
 		}
 		return nil
 	}
-	if e.ratePerHour < 0 || e.duration <= 0 {
-		p.fail("episode needs rate_per_hour >= 0 and duration_s > 0")
+	if e.ratePerHour < 0 || e.duration <= 0 || e.firstAt < 0 {
+		p.fail("episode needs rate_per_hour >= 0, duration_s > 0 and first_at_s >= 0")
 	}
 	return e
 }
@@ -48,6 +54,12 @@ func newEpisode(p *params, v any) *episode {
 func (e *episode) advance(t *tick) {
 	if e.active && t.now-e.start >= e.duration {
 		e.active = false
+	}
+	if e.waitFirst {
+		if t.now-t.start >= e.firstAt {
+			e.waitFirst, e.active, e.start = false, true, t.now
+		}
+		return
 	}
 	if !e.active && t.rng.Float64() < 1-math.Exp(-e.ratePerHour*t.dt/3600) {
 		e.active, e.start = true, t.now

@@ -1,10 +1,12 @@
 // Package simulator drives a fleet of simulated field devices against the
 // hub's MQTT device contract (SPEC §3, §8): it loads a fleet file, builds each
 // device's signals from its kind's profile (devices/*.yaml, the sim models)
-// merged with per-device overrides, connects one MQTT client per device with
-// its own credentials and last will, publishes telemetry, events and status,
-// and counts what the broker acknowledged. Provision registers a fleet with
-// the hub's HTTP API.
+// merged with per-device overrides (an elevator's values come from one car
+// model, lift.go), connects one MQTT client per device with its own
+// credentials and last will, publishes telemetry, events and status, plays
+// the fleet's timed scenarios (a fire seen by two towers, an entrapment, a
+// pollution episode), and counts what the broker acknowledged. Provision
+// registers a fleet with the hub's HTTP API.
 //
 // It is a client of the hub and must not import the hub's own packages
 // (ingest, engine, store …): it only knows the wire contract, the profiles
@@ -23,9 +25,10 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Fleet is a fleet file: the devices to simulate.
+// Fleet is a fleet file: the devices to simulate and the scenarios to play.
 type Fleet struct {
-	Devices []FleetDevice `yaml:"devices"`
+	Devices   []FleetDevice `yaml:"devices"`
+	Scenarios []Scenario    `yaml:"scenarios"`
 }
 
 // FleetDevice is one simulated device: its registration (what Provision
@@ -54,7 +57,8 @@ var deviceIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
 // LoadFleet decodes a fleet file and validates it against the profiles:
 // unique ids, known kinds, coordinates in range, overridden rules that exist
-// (with levels on the rule's side), and signal models that can be built.
+// (with levels on the rule's side), params the kind has, signal models that
+// can be built, and scenarios that name real devices able to play them.
 func LoadFleet(b []byte, profiles profile.Set) (*Fleet, error) {
 	var f Fleet
 	dec := yaml.NewDecoder(bytes.NewReader(b))
@@ -75,6 +79,15 @@ func LoadFleet(b []byte, profiles profile.Set) (*Fleet, error) {
 		}
 		seen[d.ID] = true
 	}
+	byID := make(map[string]FleetDevice, len(f.Devices))
+	for _, d := range f.Devices {
+		byID[d.ID] = d
+	}
+	for i, s := range f.Scenarios {
+		if err := validateScenario(s, byID, profiles); err != nil {
+			return nil, fmt.Errorf("scenario %d (%s): %w", i, s.label(), err)
+		}
+	}
 	return &f, nil
 }
 
@@ -94,12 +107,21 @@ func validateDevice(d FleetDevice, profiles profile.Set) error {
 			return err
 		}
 	}
-	// Building the generator checks every model; the random source is unused.
-	if _, err := NewGenerator(d, p, rand.New(rand.NewPCG(0, 0))); err != nil {
+	for name, v := range d.Params {
+		if _, ok := p.Params[name]; !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%w: params: kind %s has no param %q, or %v is not a finite number", ErrInvalidFleet, p.Kind, name, v)
+		}
+	}
+	// Building the generator checks every model.
+	if _, err := NewGenerator(d, p, validationRand()); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidFleet, err)
 	}
 	return nil
 }
+
+// validationRand is the random source of generators built only to check
+// that they can be.
+func validationRand() *rand.Rand { return rand.New(rand.NewPCG(0, 0)) }
 
 func validateCoordinates(lon, lat float64) error {
 	switch {

@@ -108,9 +108,40 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	for i, d := range devices {
 		wg.Go(func() { d.run(ctx, time.Duration(i)*opts.ConnectStagger) })
 	}
+	if len(opts.Fleet.Scenarios) > 0 {
+		opts.Logger.Info("scenarios scheduled", "scenarios", opts.Fleet.describe())
+		wg.Go(func() { playScenarios(ctx, opts, st, devices) })
+	}
 	wg.Wait()
 	stopProgress()
 	return st.summary(time.Now()), nil
+}
+
+// playScenarios hands each scenario step to its device at its time from
+// the run's start, until ctx is done. A device that has stopped or never
+// connected, or whose queue is full, misses the step, which counts as a
+// scenario_dropped error.
+func playScenarios(ctx context.Context, opts Options, st *stats, devices []*device) {
+	byID := make(map[string]*device, len(devices))
+	for _, d := range devices {
+		byID[d.fd.ID] = d
+	}
+	tl := timeline(opts.Fleet.steps())
+	for {
+		s, ok := tl.pop()
+		if !ok || !sleepCtx(ctx, time.Until(st.start.Add(s.at))) {
+			return
+		}
+		d := byID[s.device]
+		if d == nil || !d.inject(s.act) {
+			st.addError("scenario_dropped")
+			opts.Logger.Warn("scenario step dropped", "scenario", s.scenario.label(), "device_id", s.device)
+			continue
+		}
+		st.scenarioStep()
+		opts.Logger.Info("scenario step", "scenario", s.scenario.label(), "type", s.scenario.Type, "device_id", s.device,
+			"at", s.at.Round(time.Millisecond))
+	}
 }
 
 // deviceRand seeds a generator per device from the run seed and the id, so a
@@ -142,8 +173,8 @@ func startProgress(opts Options, st *stats) (stop func()) {
 				p := st.progress()
 				rate := float64(p.acked-lastAcked) / now.Sub(last).Seconds()
 				lastAcked, last = p.acked, now
-				fmt.Fprintf(opts.Progress, "%6s  connected %d/%d  sent %d  acked %d  errors %d  rate %.1f msg/s\n",
-					now.Sub(st.start).Round(time.Second), p.up, p.devices, p.sent, p.acked, p.errors, rate)
+				fmt.Fprintf(opts.Progress, "%6s  connected %d/%d  sent %d  acked %d  errors %d  rate %.1f msg/s%s\n",
+					now.Sub(st.start).Round(time.Second), p.up, p.devices, p.sent, p.acked, p.errors, rate, p.scenarioNote())
 			}
 		}
 	})

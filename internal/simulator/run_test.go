@@ -271,3 +271,67 @@ func TestRunReconnects(t *testing.T) {
 	require.Equal(t, s.Sent, s.Acked+s.Failed)
 	require.Equal(t, model.StateOffline, retainedState(srv, "hy-t-01"))
 }
+
+// TestRunPlaysScenarios: scenario steps reach their devices over the
+// broker — both towers' sightings, with the raw bearings their offsets call
+// for, a few moments apart — and a step for a device that cannot connect is
+// counted as dropped.
+func TestRunPlaysScenarios(t *testing.T) {
+	set := loadProfiles(t)
+	fleet := &Fleet{
+		Devices: []FleetDevice{
+			{ID: "fc-a", Kind: "firecam", Lon: 105.8269, Lat: 38.6772, Params: map[string]float64{"north_offset_deg": 2.5}},
+			{ID: "fc-b", Kind: "firecam", Lon: 105.7889, Lat: 38.7149, Params: map[string]float64{"north_offset_deg": -1.8}},
+			{ID: "el-a", Kind: "elevator", Lon: 105.69, Lat: 38.84},
+			{ID: "el-ghost", Kind: "elevator", Lon: 105.69, Lat: 38.84},
+			{ID: "aq-a", Kind: "pollution", Lon: 105.69, Lat: 38.84},
+		},
+		Scenarios: []Scenario{
+			{Type: "fire", Event: "smoke", Lon: 105.856, Lat: 38.719, Towers: []string{"fc-a", "fc-b"}, Confidence: 0.8, GapS: 0.05},
+			{Type: "entrapment", Device: "el-a", DurationS: 90},
+			{Type: "entrapment", Device: "el-ghost", DurationS: 90},
+			{Type: "pollution", Device: "aq-a", DurationS: 60, Values: map[string]float64{"pm25_ugm3": 260}},
+		},
+	}
+	secrets := map[string]string{"fc-a": "a", "fc-b": "b", "el-a": "c", "aq-a": "d"}
+	url, _, hook := startBroker(t, secrets)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var progress syncBuffer
+	done := make(chan Summary, 1)
+	go func() {
+		s, _ := Run(ctx, Options{BrokerURL: url, Fleet: fleet, Profiles: set, Credentials: secrets, Rate: 20,
+			ConnectStagger: time.Millisecond, Progress: &progress, ProgressEvery: 20 * time.Millisecond})
+		done <- s
+	}()
+	smoke := func() map[string]published {
+		out := map[string]published{}
+		for _, m := range hook.messages() {
+			if strings.HasSuffix(m.topic, "/events") && bytes.Contains(m.payload, []byte(`"type":"smoke"`)) {
+				out[m.username] = m
+			}
+		}
+		return out
+	}
+	require.Eventually(t, func() bool { return len(smoke()) == 2 && strings.Contains(progress.String(), "scenario steps 4") },
+		10*time.Second, 10*time.Millisecond, "both towers report the smoke")
+	cancel()
+	s := <-done
+	require.Equal(t, int64(4), s.ScenarioSteps)
+	require.Equal(t, int64(1), s.Errors["scenario_dropped"])
+	require.Contains(t, s.String(), "scenario steps 4")
+	for _, d := range fleet.Devices[:2] {
+		m := smoke()[d.ID]
+		requireValidEvent(t, set["firecam"], m.payload)
+		var ev struct {
+			BearingDeg float64 `json:"bearing_deg"`
+			Confidence float64 `json:"confidence"`
+			PitchDeg   float64 `json:"pitch_deg"`
+		}
+		require.NoError(t, json.Unmarshal(m.payload, &ev))
+		want := RawBearing(d.Lon, d.Lat, 105.856, 38.719, d.Params["north_offset_deg"])
+		require.InDelta(t, want, ev.BearingDeg, 0.006, d.ID)
+		require.Equal(t, 0.8, ev.Confidence)
+		require.Negative(t, ev.PitchDeg)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"sort"
 
 	"github.com/ywtg/hub/internal/profile"
 )
@@ -13,6 +12,7 @@ import (
 // tick is what every signal sees at one sample of one device.
 type tick struct {
 	now   float64 // seconds since the Unix epoch
+	start float64 // now of the device's first sample
 	dt    float64 // seconds since the device's previous sample
 	storm float64 // 0..1, rain intensity driven by the device's active episode
 	rng   *rand.Rand
@@ -231,47 +231,21 @@ func (s *sweep) sample(*tick) any {
 }
 
 // choice picks an enum wire string by weight.
-type choice struct {
-	keys []string
-	cum  []float64
-}
+type choice struct{ w *weighted }
 
 func newChoice(p params, m profile.Metric, _ *rand.Rand) (signal, *episode, error) {
 	w, ok := p.spec["weights"].(map[string]any)
-	if !ok || len(w) == 0 {
+	if !ok {
 		return nil, nil, fmt.Errorf("%w: metric %s: choice needs weights {enum key: weight}", ErrInvalidModel, p.metric)
 	}
-	c := &choice{}
-	for k := range w {
-		c.keys = append(c.keys, k)
+	c, err := newWeighted(w, func(k string) bool { _, ok := m.Enum[k]; return ok })
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: metric %s: choice: %v", ErrInvalidModel, p.metric, err)
 	}
-	sort.Strings(c.keys)
-	total := 0.0
-	for _, k := range c.keys {
-		if _, known := m.Enum[k]; !known {
-			return nil, nil, fmt.Errorf("%w: metric %s: weight for %q, which is not in the enum", ErrInvalidModel, p.metric, k)
-		}
-		f, ok := toFloat(w[k])
-		if !ok || f < 0 {
-			return nil, nil, fmt.Errorf("%w: metric %s: weight %q must be a number >= 0", ErrInvalidModel, p.metric, k)
-		}
-		total += f
-		c.cum = append(c.cum, total)
-	}
-	if total <= 0 {
-		return nil, nil, fmt.Errorf("%w: metric %s: weights sum to 0", ErrInvalidModel, p.metric)
-	}
-	return c, nil, nil
+	return &choice{c}, nil, nil
 }
 
-func (c *choice) sample(t *tick) any {
-	x := t.rng.Float64() * c.cum[len(c.cum)-1]
-	i := sort.SearchFloat64s(c.cum, x)
-	for i < len(c.keys)-1 && c.cum[i] <= x { // skip zero-weight keys on ties
-		i++
-	}
-	return c.keys[i]
-}
+func (c *choice) sample(t *tick) any { return c.w.pick(t.rng) }
 
 // boolean is true with probability p_true.
 type boolean struct{ pTrue float64 }

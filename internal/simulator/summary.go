@@ -19,12 +19,16 @@ type Summary struct {
 	Sent       int64 // telemetry and events; status messages are not counted
 	Acked      int64
 	Failed     int64
-	Reconnects int64   // successful reconnections after a lost connection
-	Rate       float64 // acknowledged messages per second over Elapsed
-	Kinds      map[string]KindSummary
+	Reconnects int64 // successful reconnections after a lost connection
+	// ScenarioSteps counts scenario steps handed to their devices (a fire
+	// seen by two towers is two steps); missed ones are scenario_dropped errors.
+	ScenarioSteps int64
+	Rate          float64 // acknowledged messages per second over Elapsed
+	Kinds         map[string]KindSummary
 	// Errors counts failures by kind: not_connected, puback_timeout,
 	// publish_timeout, publish_error, connect_error (a retried first
-	// connect), connection_lost, status_publish, marshal_error.
+	// connect), connection_lost, status_publish, marshal_error,
+	// scenario_dropped.
 	Errors map[string]int64
 	// ConnectFailures lists the devices that never connected, by id.
 	ConnectFailures []ConnectFailure
@@ -49,18 +53,19 @@ type ConnectFailure struct {
 
 // stats is Summary under construction, shared by every device of a run.
 type stats struct {
-	mu       sync.Mutex
-	start    time.Time
-	stopped  time.Time
-	devices  int
-	up       int
-	s        Summary
-	failures map[string]ConnectFailure
-	everUp   map[string]bool
+	mu        sync.Mutex
+	start     time.Time
+	stopped   time.Time
+	devices   int
+	scenarios int
+	up        int
+	s         Summary
+	failures  map[string]ConnectFailure
+	everUp    map[string]bool
 }
 
 func newStats(f *Fleet, start time.Time) *stats {
-	st := &stats{start: start, devices: len(f.Devices), failures: map[string]ConnectFailure{}, everUp: map[string]bool{}}
+	st := &stats{start: start, devices: len(f.Devices), scenarios: len(f.Scenarios), failures: map[string]ConnectFailure{}, everUp: map[string]bool{}}
 	st.s = Summary{Devices: len(f.Devices), Kinds: map[string]KindSummary{}, Errors: map[string]int64{}}
 	for _, d := range f.Devices {
 		k := st.s.Kinds[d.Kind]
@@ -113,6 +118,12 @@ func (st *stats) connected(d FleetDevice) {
 	})
 }
 
+func (st *stats) scenarioStep() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.s.ScenarioSteps++
+}
+
 func (st *stats) reconnected() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -142,6 +153,15 @@ func (st *stats) markStopped() {
 type progressSnapshot struct {
 	devices, up         int
 	sent, acked, errors int64
+	scenarios, steps    int64
+}
+
+// scenarioNote is the progress line's scenario part, empty without any.
+func (p progressSnapshot) scenarioNote() string {
+	if p.scenarios == 0 {
+		return ""
+	}
+	return fmt.Sprintf("  scenario steps %d", p.steps)
 }
 
 func (st *stats) progress() progressSnapshot {
@@ -151,7 +171,8 @@ func (st *stats) progress() progressSnapshot {
 	for _, n := range st.s.Errors {
 		errs += n
 	}
-	return progressSnapshot{devices: st.devices, up: st.up, sent: st.s.Sent, acked: st.s.Acked, errors: errs}
+	return progressSnapshot{devices: st.devices, up: st.up, sent: st.s.Sent, acked: st.s.Acked, errors: errs,
+		scenarios: int64(st.scenarios), steps: st.s.ScenarioSteps}
 }
 
 // summary freezes the counts. Elapsed runs from the start to the moment the
@@ -180,7 +201,11 @@ func (s Summary) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "devices %d, connected %d, elapsed %s, achieved %.1f msg/s\n",
 		s.Devices, s.Connected, s.Elapsed.Round(time.Millisecond), s.Rate)
-	fmt.Fprintf(&b, "sent %d, acked %d, failed %d, reconnects %d\n\n", s.Sent, s.Acked, s.Failed, s.Reconnects)
+	fmt.Fprintf(&b, "sent %d, acked %d, failed %d, reconnects %d", s.Sent, s.Acked, s.Failed, s.Reconnects)
+	if s.ScenarioSteps > 0 {
+		fmt.Fprintf(&b, ", scenario steps %d", s.ScenarioSteps)
+	}
+	b.WriteString("\n\n")
 	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "kind\tdevices\tconnected\ttelemetry\tevents\tacked\tfailed\t")
 	var total KindSummary
