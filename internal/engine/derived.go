@@ -75,6 +75,9 @@ var waterMetrics = map[string]envindex.Factor{
 	"ph": envindex.PH, "do_mgl": envindex.DO, "cod_mgl": envindex.COD, "nh3n_mgl": envindex.NH3N, "tp_mgl": envindex.TP,
 }
 
+// aqiEvery is how often, in sample time, a station's AQI is recomputed.
+const aqiEvery = time.Minute
+
 // Pollution station types (the station_type param).
 const stationSurfaceWater = 1
 
@@ -85,6 +88,7 @@ type derivedState struct {
 	air     map[string]*hourRing // air metrics' hourly means
 	aqi     *AQIView
 	aqi24   *AQIView
+	aqiAt   time.Time // sample time of the last AQI
 	water   *WaterView
 }
 
@@ -148,7 +152,14 @@ func (d *derivedState) updateAQI(ts time.Time, vals map[string]float64) (float64
 	if !touched {
 		return 0, false
 	}
+	// The index is exact decimal arithmetic over a dozen sub-indices: worth
+	// computing once a minute of sample time (and at each new clock hour),
+	// not for every sample of a station sending faster.
 	hour := ts.Unix() / 3600
+	if d.aqi != nil && hour == d.aqiAt.Unix()/3600 && ts.Sub(d.aqiAt) < aqiEvery {
+		return 0, false
+	}
+	d.aqiAt = ts
 	now, day := envindex.Concentrations{}, envindex.Concentrations{}
 	hours := 0
 	for m, ms := range airMetrics {

@@ -68,10 +68,10 @@ func (c *clock) set(t time.Time) {
 	c.t = t
 }
 
-func newRig(t *testing.T, st rigStore) *rig { return newRigWith(t, st, nil) }
+func newRig(t testing.TB, st rigStore) *rig { return newRigWith(t, st, nil) }
 
 // newRigWith lets a test change the loaded profiles first (add a rule).
-func newRigWith(t *testing.T, st rigStore, change func(profile.Set)) *rig {
+func newRigWith(t testing.TB, st rigStore, change func(profile.Set)) *rig {
 	t.Helper()
 	set, err := profile.Load(devices.FS)
 	require.NoError(t, err)
@@ -99,7 +99,7 @@ func newRigWith(t *testing.T, st rigStore, change func(profile.Set)) *rig {
 // flush waits until everything fed before it has been evaluated: the engine
 // handles batches in order, so once a marker status is visible, all earlier
 // batches are done.
-func (r *rig) flush(t *testing.T) {
+func (r *rig) flush(t testing.TB) {
 	t.Helper()
 	r.mark++
 	token := "mark-" + strconv.Itoa(r.mark)
