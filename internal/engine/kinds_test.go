@@ -431,3 +431,23 @@ func TestOnlineRate(t *testing.T) {
 	require.Equal(t, engine.OnlineCount{Total: 4, Online: 1, Rate: 0.25}, s.ByRegion["152921"])
 	require.Equal(t, engine.OnlineCount{Total: 2, Online: 1, Rate: 0.5}, s.ByRegion["152923"])
 }
+
+// A device's overrides: its own bands and count, or the rule turned off.
+func TestRuleOverridesPerDevice(t *testing.T) {
+	r := newRig(t, nil)
+	own := model.Device{ID: "hy-8", Kind: "hydrology", Name: "自定站", RegionCode: "152921", Lon: 105.7, Lat: 38.8,
+		RuleOverrides: map[string]model.RuleOverride{
+			"water_level_warning": {Value: 1000, Clear: 999, Consecutive: 1,
+				Bands: []model.RuleBand{{Value: 1001, Clear: 1000.5, Severity: model.SeverityCritical}}},
+			"water_level_guaranteed": {Off: true},
+			"level_rising_fast":      {Off: true}}}
+	r.addDevice(own)
+	r.feed(t, "hy-8", "water_level_m", 1000.5)
+	require.Equal(t, model.SeverityMajor, r.active(t, "hy-8", "water_level_over_warning").Severity, "one sample is enough here")
+	r.feed(t, "hy-8", "water_level_m", 1200)
+	require.Equal(t, model.SeverityCritical, r.active(t, "hy-8", "water_level_over_warning").Severity, "its own band")
+	require.Empty(t, r.store.all("hy-8", "water_level_over_guaranteed"), "turned off for this station")
+	for _, l := range r.e.View(own).Lines {
+		require.NotEqual(t, "water_level_guaranteed", l.Rule, "a rule turned off draws no line")
+	}
+}

@@ -20,12 +20,24 @@ func (e *Engine) rules(dev model.Device) []profile.Rule {
 	if len(dev.RuleOverrides) == 0 {
 		return p.Rules
 	}
-	out := make([]profile.Rule, len(p.Rules))
-	for i, r := range p.Rules {
+	out := make([]profile.Rule, 0, len(p.Rules))
+	for _, r := range p.Rules {
 		if ov, ok := dev.RuleOverrides[r.ID]; ok {
+			if ov.Off {
+				continue
+			}
 			r.Value, r.Clear = ov.Value, ov.Clear
+			if ov.Consecutive > 0 {
+				r.Consecutive = ov.Consecutive
+			}
+			if ov.Bands != nil {
+				r.Bands = make([]profile.Band, len(ov.Bands))
+				for i, b := range ov.Bands {
+					r.Bands[i] = profile.Band{Value: b.Value, Clear: b.Clear, Severity: b.Severity}
+				}
+			}
 		}
-		out[i] = r
+		out = append(out, r)
 	}
 	return out
 }

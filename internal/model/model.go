@@ -30,10 +30,22 @@ type Device struct {
 	Params map[string]float64 `json:"params,omitempty"`
 }
 
-// RuleOverride sets a device's own trigger and clear levels for one rule.
+// RuleOverride sets a device's own trigger and clear levels for one rule,
+// and optionally its own severity bands and sample count, or turns the rule
+// off for the device (an outlet's emission limit at an air station).
 type RuleOverride struct {
-	Value float64 `json:"value" yaml:"value"`
-	Clear float64 `json:"clear" yaml:"clear"`
+	Value       float64    `json:"value" yaml:"value"`
+	Clear       float64    `json:"clear" yaml:"clear"`
+	Bands       []RuleBand `json:"bands,omitempty" yaml:"bands"`
+	Consecutive int        `json:"consecutive,omitempty" yaml:"consecutive"` // 0: the rule's
+	Off         bool       `json:"off,omitempty" yaml:"off"`
+}
+
+// RuleBand is a device's own severity band of a rule.
+type RuleBand struct {
+	Value    float64 `json:"value" yaml:"value"`
+	Clear    float64 `json:"clear" yaml:"clear"`
+	Severity string  `json:"severity" yaml:"severity"`
 }
 
 // Reading is one validated sample from a device: all the metric values it

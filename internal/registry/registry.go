@@ -151,8 +151,26 @@ func checkOverride(p *profile.Profile, ruleID string, ov model.RuleOverride) err
 		if !finite(ov.Value) || !finite(ov.Clear) {
 			return fmt.Errorf("%w: override %s: levels must be finite numbers", ErrInvalid, ruleID)
 		}
+		if ov.Off {
+			return nil
+		}
 		if (rule.Op == "above" && ov.Clear > ov.Value) || (rule.Op == "below" && ov.Clear < ov.Value) {
 			return fmt.Errorf("%w: override %s: clear %v is on the wrong side of %v", ErrInvalid, ruleID, ov.Clear, ov.Value)
+		}
+		if ov.Consecutive < 0 {
+			return fmt.Errorf("%w: override %s: consecutive must be >= 0 (0 keeps the rule's)", ErrInvalid, ruleID)
+		}
+		prev := ov.Value
+		for _, b := range ov.Bands {
+			switch {
+			case !finite(b.Value) || !finite(b.Clear):
+				return fmt.Errorf("%w: override %s: band levels must be finite numbers", ErrInvalid, ruleID)
+			case model.SeverityRank(b.Severity) == 0:
+				return fmt.Errorf("%w: override %s: band at %v: unknown severity %q", ErrInvalid, ruleID, b.Value, b.Severity)
+			case (rule.Op == "above" && (b.Value <= prev || b.Clear > b.Value)) || (rule.Op == "below" && (b.Value >= prev || b.Clear < b.Value)):
+				return fmt.Errorf("%w: override %s: band at %v must lie beyond %v with its clear level on the near side", ErrInvalid, ruleID, b.Value, prev)
+			}
+			prev = b.Value
 		}
 		return nil
 	}

@@ -116,6 +116,31 @@ func TestAddValidates(t *testing.T) {
 		{desc: "override with clear equal to the trigger", edit: func(d *model.Device) {
 			d.RuleOverrides = map[string]model.RuleOverride{"water_level_warning": {Value: 1092.5, Clear: 1092.5}}
 		}, ok: true},
+		{desc: "override turning a rule off", edit: func(d *model.Device) {
+			d.RuleOverrides = map[string]model.RuleOverride{"supply_low": {Off: true}}
+		}, ok: true},
+		{desc: "override with its own bands and count", edit: func(d *model.Device) {
+			d.RuleOverrides = map[string]model.RuleOverride{"water_level_warning": {Value: 1092.5, Clear: 1092.3, Consecutive: 2,
+				Bands: []model.RuleBand{{Value: 1093, Clear: 1092.8, Severity: model.SeverityCritical}}}}
+		}, ok: true},
+		{desc: "override band below the trigger of an above rule", edit: func(d *model.Device) {
+			d.RuleOverrides = map[string]model.RuleOverride{"water_level_warning": {Value: 1092.5, Clear: 1092.3,
+				Bands: []model.RuleBand{{Value: 1092, Clear: 1091.8, Severity: model.SeverityCritical}}}}
+		}},
+		{desc: "override band with an unknown severity", edit: func(d *model.Device) {
+			d.RuleOverrides = map[string]model.RuleOverride{"water_level_warning": {Value: 1092.5, Clear: 1092.3,
+				Bands: []model.RuleBand{{Value: 1093, Clear: 1092.8, Severity: "apocalyptic"}}}}
+		}},
+		{desc: "override with a negative count", edit: func(d *model.Device) {
+			d.RuleOverrides = map[string]model.RuleOverride{"water_level_warning": {Value: 1092.5, Clear: 1092.3, Consecutive: -1}}
+		}},
+		{desc: "a param of the kind", edit: func(d *model.Device) {
+			d.Kind, d.RuleOverrides, d.Params = "firecam", nil, map[string]float64{"north_offset_deg": -1.8}
+		}, ok: true},
+		{desc: "a param of another kind", edit: func(d *model.Device) { d.Params = map[string]float64{"north_offset_deg": 2} }},
+		{desc: "a NaN param", edit: func(d *model.Device) {
+			d.Kind, d.RuleOverrides, d.Params = "firecam", nil, map[string]float64{"north_offset_deg": math.NaN()}
+		}},
 		{desc: "override with NaN levels", edit: func(d *model.Device) {
 			d.RuleOverrides = map[string]model.RuleOverride{"water_level_warning": {Value: math.NaN(), Clear: math.NaN()}}
 		}},
