@@ -148,6 +148,9 @@ func TestWaterLevelsAgainstStationLines(t *testing.T) {
 		require.False(t, ok, "five minutes of samples give no rate yet")
 		r.feed(t, "hy-9", "water_level_m", 1087.2, 1087.2, 1087.2) // minute 9: 1087.6 → 1087.2 over 8 min
 		require.InDelta(t, (1087.2-1087.6)/(8.0/60), r.e.View(dev).Derived["level_rise_mh"], 1e-9)
+		lines := r.e.View(dev).Lines
+		require.Len(t, lines, 2, "once the station reports, lines only for what it sends: no supply_v line")
+		require.Equal(t, "water_level_m", lines[1].Metric)
 	})
 }
 

@@ -62,7 +62,13 @@ func (e *Engine) view(dev model.Device) DeviceView {
 		v.AQI, v.AQI24h, v.Water = st.derived.aqi, st.derived.aqi24, st.derived.water
 	}
 	if p, ok := e.opts.Profiles[dev.Kind]; ok {
-		v.Lines = lines(e.rules(dev), p)
+		// Lines for the metrics the device sends (an outlet's COD limit is
+		// no line for an air station), or all of them before it has sent.
+		for _, l := range lines(e.rules(dev), p) {
+			if _, sent := v.Values[l.Metric]; sent || len(v.Values) == 0 {
+				v.Lines = append(v.Lines, l)
+			}
+		}
 	}
 	for _, a := range e.active[dev.ID] {
 		v.ActiveAlarms++
