@@ -1,6 +1,9 @@
 package store
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 var (
 	// ErrNotFound means no row has the requested key.
@@ -12,3 +15,18 @@ var (
 	// ErrSchemaTooNew means the database was migrated by a newer binary.
 	ErrSchemaTooNew = errors.New("database schema is newer than this binary")
 )
+
+// Versioned finishes an optimistic-locking update (UPDATE … WHERE id = ? AND
+// version = ?) that touched affected rows: one bumps *version; none means the
+// row is gone (the error get returns, wrapping ErrNotFound) or another writer
+// changed it first (ErrConflict).
+func Versioned(affected int64, what string, id int64, version *int64, get func() error) error {
+	if affected == 0 {
+		if err := get(); err != nil {
+			return err
+		}
+		return fmt.Errorf("%s %d: %w", what, id, ErrConflict)
+	}
+	*version++
+	return nil
+}

@@ -79,14 +79,7 @@ func (s *Store) UpdateAlarm(ctx context.Context, a *model.Alarm) error {
 	if err != nil {
 		return err
 	}
-	if tag.RowsAffected() == 0 {
-		if _, err := s.GetAlarm(ctx, a.ID); err != nil {
-			return err
-		}
-		return fmt.Errorf("alarm %d: %w", a.ID, store.ErrConflict)
-	}
-	a.Version++
-	return nil
+	return store.Versioned(tag.RowsAffected(), "alarm", a.ID, &a.Version, func() error { _, err := s.GetAlarm(ctx, a.ID); return err })
 }
 
 // GetAlarm returns one alarm; store.ErrNotFound if absent.

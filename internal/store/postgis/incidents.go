@@ -112,14 +112,7 @@ func (s *Store) UpdateIncident(ctx context.Context, in *model.Incident) error {
 	if err != nil {
 		return err
 	}
-	if tag.RowsAffected() == 0 {
-		if _, err := s.GetIncident(ctx, in.ID); err != nil {
-			return err
-		}
-		return fmt.Errorf("incident %d: %w", in.ID, store.ErrConflict)
-	}
-	in.Version++
-	return nil
+	return store.Versioned(tag.RowsAffected(), "incident", in.ID, &in.Version, func() error { _, err := s.GetIncident(ctx, in.ID); return err })
 }
 
 // GetIncident returns one incident; store.ErrNotFound if absent.

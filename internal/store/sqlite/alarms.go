@@ -61,14 +61,8 @@ func (s *Store) UpdateAlarm(ctx context.Context, a *model.Alarm) error {
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		if _, err := s.GetAlarm(ctx, a.ID); err != nil {
-			return err
-		}
-		return fmt.Errorf("alarm %d: %w", a.ID, store.ErrConflict)
-	}
-	a.Version++
-	return nil
+	n, _ := res.RowsAffected()
+	return store.Versioned(n, "alarm", a.ID, &a.Version, func() error { _, err := s.GetAlarm(ctx, a.ID); return err })
 }
 
 // GetAlarm returns one alarm; store.ErrNotFound if absent.
