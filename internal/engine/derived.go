@@ -2,7 +2,6 @@ package engine
 
 import (
 	"math"
-	"slices"
 	"time"
 
 	"github.com/ywtg/hub/internal/engine/envindex"
@@ -77,6 +76,15 @@ var waterMetrics = map[string]envindex.Factor{
 
 // aqiEvery is how often, in sample time, a station's AQI is recomputed.
 const aqiEvery = time.Minute
+
+// factorMetric is waterMetrics the other way round.
+var factorMetric = func() map[envindex.Factor]string {
+	out := map[envindex.Factor]string{}
+	for m, f := range waterMetrics {
+		out[f] = m
+	}
+	return out
+}()
 
 // Pollution station types (the station_type param).
 const stationSurfaceWater = 1
@@ -235,19 +243,15 @@ func (d *derivedState) updateWater(p *profile.Profile, dev model.Device, vals ma
 	if err != nil {
 		return 0, false
 	}
-	metricOf := map[envindex.Factor]string{}
-	for m, f := range waterMetrics {
-		metricOf[f] = m
-	}
 	w := &WaterView{Class: res.Class.String(), ClassN: int(res.Class)}
 	for _, f := range res.Determining {
-		w.Determining = append(w.Determining, metricOf[f])
+		w.Determining = append(w.Determining, factorMetric[f])
 	}
 	target := envindex.Class(p.Param(dev.Params, "water_target_class"))
 	if target >= envindex.ClassI && target <= envindex.ClassV {
 		w.Target = target.String()
 		for _, e := range envindex.Exceedance(sample, target, body) {
-			x := WaterExceedance{Factor: metricOf[e.Factor], Value: e.Value, Class: e.Class.String()}
+			x := WaterExceedance{Factor: factorMetric[e.Factor], Value: e.Value, Class: e.Class.String()}
 			if e.Limit != nil {
 				f, _ := e.Limit.Float64()
 				x.Limit = &f
@@ -338,14 +342,5 @@ func lines(rules []profile.Rule, p *profile.Profile) []Line {
 			out = append(out, Line{Rule: r.ID, Label: r.Label, Metric: r.Metric, Value: b.Value, Severity: b.Severity})
 		}
 	}
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
 	return out
 }

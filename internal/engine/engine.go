@@ -9,6 +9,8 @@ package engine
 import (
 	"context"
 	"log/slog"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -140,7 +142,7 @@ func New(opts Options) *Engine {
 	}
 	order := map[string][]string{}
 	for kind, p := range opts.Profiles {
-		order[kind] = sortedKeys(p.Derived)
+		order[kind] = slices.Sorted(maps.Keys(p.Derived))
 	}
 	return &Engine{opts: opts, log: opts.Logger, queue: make(chan stored, opts.Queue), done: make(chan struct{}), started: opts.Now(),
 		devices: map[string]*deviceState{}, active: activeSet{}, incidents: map[int64]*incidentState{}, derivedOrder: order,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/ywtg/hub/internal/model"
@@ -109,7 +110,7 @@ func (e *Engine) applyReading(ctx context.Context, r model.Reading) bool {
 			}
 		default: // threshold, on a metric or a derived value
 			v, ok := judged[rule.Metric]
-			if !ok && contains(changed, rule.Metric) {
+			if !ok && slices.Contains(changed, rule.Metric) {
 				v, ok = st.derived.values[rule.Metric], true
 			}
 			if ok {
@@ -129,20 +130,11 @@ func judgedValues(p *profile.Profile, r model.Reading) map[string]float64 {
 	}
 	out := make(map[string]float64, len(r.Values))
 	for m, v := range r.Values {
-		if f, ok := r.Flags[m]; !ok || contains(p.AlarmFlags, f) {
+		if f, ok := r.Flags[m]; !ok || slices.Contains(p.AlarmFlags, f) {
 			out[m] = v
 		}
 	}
 	return out
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 func touches(rule profile.Rule, vals map[string]float64) bool {
