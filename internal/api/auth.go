@@ -3,43 +3,53 @@ package api
 import (
 	"context"
 	"net/http"
+
+	"github.com/ywtg/hub/internal/dispatch"
 )
 
-// Roles a route may allow. The full 一网统管 set (值班员, 值班长, 派遣员,
-// agency users, 监督员, 网格员) arrives with tokens; these three cover the
-// skeleton's routes.
+// Roles a route may allow: the 一网统管 set of SPEC §6 (ids from dispatch).
 const (
-	RoleViewer   = "viewer"
-	RoleOperator = "operator"
-	RoleAdmin    = "admin"
+	RoleViewer     = dispatch.RoleViewer
+	RoleOperator   = dispatch.RoleOperator
+	RoleChief      = dispatch.RoleChief
+	RoleDispatcher = dispatch.RoleDispatcher
+	RoleAgency     = dispatch.RoleAgency
+	RoleSupervisor = dispatch.RoleSupervisor
+	RoleGrid       = dispatch.RoleGrid
+	RoleAdmin      = dispatch.RoleAdmin
 )
 
 // Authorizer decides whether a request may use a route allowing roles, and
-// puts the caller's name in the request context.
+// puts the caller in the request context.
 type Authorizer interface {
 	Wrap(roles []string, next http.Handler) http.Handler
 }
 
-// OpenAccess lets everyone in as "anonymous". It is the skeleton's default
-// until API tokens exist; deploy the hub only on a closed network until then.
+// OpenAccess lets everyone in as "anonymous" with the admin role. It is the
+// default until API tokens exist (issue 7); deploy the hub only on a closed
+// network until then.
 type OpenAccess struct{}
 
 // Wrap implements Authorizer.
 func (OpenAccess) Wrap(_ []string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), "anonymous")))
+		who := dispatch.Actor{Name: "anonymous", Role: RoleAdmin}
+		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), who)))
 	})
 }
 
 type principalKey struct{}
 
 // WithPrincipal records who is calling.
-func WithPrincipal(ctx context.Context, who string) context.Context {
+func WithPrincipal(ctx context.Context, who dispatch.Actor) context.Context {
 	return context.WithValue(ctx, principalKey{}, who)
 }
 
-// Principal returns who is calling, "" if unknown.
-func Principal(ctx context.Context) string {
-	s, _ := ctx.Value(principalKey{}).(string)
-	return s
+// Caller returns who is calling; the zero Actor if unknown.
+func Caller(ctx context.Context) dispatch.Actor {
+	a, _ := ctx.Value(principalKey{}).(dispatch.Actor)
+	return a
 }
+
+// Principal returns the caller's name, "" if unknown.
+func Principal(ctx context.Context) string { return Caller(ctx).Name }

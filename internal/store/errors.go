@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 var (
@@ -30,3 +31,11 @@ func Versioned(affected int64, what string, id int64, version *int64, get func()
 	*version++
 	return nil
 }
+
+// CaseNo is a case's 案卷编号: YW, the creation date in China Standard Time,
+// and the id to six digits (YW20261121000042).
+func CaseNo(created time.Time, id int64) string {
+	return fmt.Sprintf("YW%s%06d", created.In(chinaTime).Format("20060102"), id)
+}
+
+var chinaTime = time.FixedZone("CST", 8*3600)

@@ -69,3 +69,38 @@ type HourlyPoint struct {
 	N             int64     // samples in the hour
 	Min, Max, Avg float64
 }
+
+// CaseFilter selects cases, newest first; zero fields match everything.
+type CaseFilter struct {
+	States     []string // any of these states
+	Category   string
+	Source     string
+	IncidentID int64
+	// AgencyID matches cases whose lead agency it is or in which it has a
+	// task (an assisting agency's queue).
+	AgencyID   string
+	RegionCode string    // the case's region or any region below it (code prefix)
+	From, To   time.Time // CreatedAt in [From, To)
+	BeforeID   int64     // page: only ids below this
+	Limit      int       // 0: no limit
+}
+
+// CaseWrites is everything written in the same transaction as a case: its
+// timeline entries, the webhooks reporting the change, and the resources it
+// reserves or releases. Each event's and message's CaseID is set by the
+// store; resources are updated only if their Version still matches (else
+// the whole transaction fails with ErrConflict) and their Version bumps.
+type CaseWrites struct {
+	Events    []model.CaseEvent
+	Outbox    []model.OutboxMessage
+	Resources []model.Resource
+}
+
+// OutboxFilter selects webhooks, oldest first.
+type OutboxFilter struct {
+	Pending  bool      // only undelivered
+	DueBy    time.Time // with Pending: only NextAt <= DueBy (zero: any)
+	CaseID   int64
+	AgencyID string
+	Limit    int
+}
