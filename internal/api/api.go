@@ -53,6 +53,7 @@ type Options struct {
 	Registry Registry
 	Engine   Engine
 	Store    Store
+	Dispatch Dispatch // the case loop; nil: no case, report or Open311 routes
 	Profiles profile.Set
 	Regions  []byte                      // GeoJSON FeatureCollection for the map
 	Counters func() map[string]int64     // ingest and live counters
@@ -134,6 +135,11 @@ func (s *server) routes(mux *http.ServeMux) {
 	s.handle(mux, "GET /api/v1/regions.geojson", read, s.regions)
 	s.handle(mux, "GET /api/v1/profiles", read, s.profiles)
 	s.handle(mux, "GET /api/v1/stats", read, s.stats)
+	if s.opts.Dispatch != nil {
+		s.caseRoutes(mux)
+		s.reportRoutes(mux)
+		s.open311Routes(mux)
+	}
 	if s.opts.Live != nil {
 		mux.Handle("GET /ws/screen", s.opts.Auth.Wrap(read, s.opts.Live))
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/ywtg/hub/internal/dispatch"
 	"github.com/ywtg/hub/internal/engine"
 	"github.com/ywtg/hub/internal/registry"
 	"github.com/ywtg/hub/internal/store"
@@ -48,6 +49,10 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		{engine.ErrAlreadyAcked, http.StatusConflict, "already_acked"},
 		{engine.ErrNotActive, http.StatusConflict, "not_active"},
 		{engine.ErrInvalid, http.StatusBadRequest, "invalid"},
+		{dispatch.ErrInvalid, http.StatusBadRequest, "invalid"},
+		{dispatch.ErrUnknown, http.StatusBadRequest, "unknown"},
+		{dispatch.ErrForbidden, http.StatusForbidden, "forbidden"},
+		{dispatch.ErrIllegalTransition, http.StatusConflict, "illegal_transition"},
 	} {
 		if errors.Is(err, m.target) {
 			writeError(w, m.status, m.reason, err.Error())

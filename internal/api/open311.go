@@ -1,0 +1,5 @@
+package api
+
+import "net/http"
+
+func (s *server) open311Routes(mux *http.ServeMux) {}
