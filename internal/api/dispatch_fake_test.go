@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,8 +23,9 @@ var errFakeUnsupported = errors.New("fake dispatch: not supported")
 
 // fakeDispatch is an in-memory api.Dispatch: a two-category catalogue, two
 // agencies, and cases kept in a slice. Report applies the service's rules
-// the API relies on (the category exists, a point or an address is given)
-// and records what it was called with.
+// the API relies on, as the real service words them (the category exists,
+// the source is known, a description and a point or an address are
+// given), and records what it was called with.
 type fakeDispatch struct {
 	mu        sync.Mutex
 	cats      []dispatch.Category
@@ -111,8 +113,19 @@ func (f *fakeDispatch) Report(_ context.Context, who dispatch.Actor, r dispatch.
 	if !ok {
 		return model.Case{}, fmt.Errorf("%w: category %q", dispatch.ErrUnknown, r.Category)
 	}
-	if (r.Lon == nil || r.Lat == nil) && r.Address == "" {
-		return model.Case{}, fmt.Errorf("%w: a point (lon, lat) or an address is required", dispatch.ErrInvalid)
+	switch r.Source {
+	case model.CaseSourceHotline, model.CaseSourceGrid, model.CaseSourceOpen311, model.CaseSourceManual:
+	default:
+		return model.Case{}, fmt.Errorf("%w: source %q", dispatch.ErrInvalid, r.Source)
+	}
+	if strings.TrimSpace(r.Description) == "" {
+		return model.Case{}, fmt.Errorf("%w: a report needs a description", dispatch.ErrInvalid)
+	}
+	if (r.Lon == nil) != (r.Lat == nil) {
+		return model.Case{}, fmt.Errorf("%w: give both lon and lat, or neither", dispatch.ErrInvalid)
+	}
+	if r.Lon == nil && strings.TrimSpace(r.Address) == "" {
+		return model.Case{}, fmt.Errorf("%w: a report needs a location: lon and lat, or an address", dispatch.ErrInvalid)
 	}
 	now := f.now()
 	c := model.Case{Source: r.Source, SourceRef: r.SourceRef, Category: r.Category, Severity: "minor",

@@ -58,9 +58,10 @@ var (
 // the mapping.
 func (s *server) open311Routes(mux *http.ServeMux) {
 	all := []string{RoleViewer, RoleOperator, RoleChief, RoleDispatcher, RoleAgency, RoleSupervisor, RoleGrid, RoleAdmin}
+	report := []string{RoleOperator, RoleChief, RoleGrid, RoleAdmin} // as POST /api/v1/reports
 	s.handle(mux, "GET /open311/v2/services.json", all, s.open311Services)
 	s.handle(mux, "GET /open311/v2/services/{file}", all, s.open311Service)
-	s.handle(mux, "POST /open311/v2/requests.json", all, s.open311Post)
+	s.handle(mux, "POST /open311/v2/requests.json", report, s.open311Post)
 	s.handle(mux, "GET /open311/v2/requests.json", all, s.open311Requests)
 	s.handle(mux, "GET /open311/v2/requests/{file}", all, s.open311Request)
 	// Everything else under /open311/v2/ answers in the GeoReport error

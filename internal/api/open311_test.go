@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"maps"
 	"mime/multipart"
 	"net/http"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ywtg/hub/internal/api"
 	"github.com/ywtg/hub/internal/dispatch"
 	"github.com/ywtg/hub/internal/model"
 )
@@ -140,6 +143,26 @@ func TestOpen311PostMultipart(t *testing.T) {
 	require.Nil(t, f.lastReport.Photos)
 }
 
+func TestOpen311Roles(t *testing.T) {
+	for role, post := range map[string]int{
+		dispatch.RoleViewer: http.StatusForbidden, dispatch.RoleAgency: http.StatusForbidden, dispatch.RoleSupervisor: http.StatusForbidden,
+		dispatch.RoleOperator: http.StatusCreated, dispatch.RoleGrid: http.StatusCreated,
+	} {
+		t.Run(role, func(t *testing.T) {
+			f := newFakeDispatch()
+			h := api.New(api.Options{Dispatch: f, Auth: fixedRole(role), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			for _, path := range []string{"/open311/v2/services.json", "/open311/v2/services/001.json", "/open311/v2/requests.json"} {
+				require.Equal(t, http.StatusOK, call(t, h, http.MethodGet, path, "", "").status, "every role reads %s", path)
+			}
+			r := call(t, h, http.MethodPost, "/open311/v2/requests.json", formType, specPost)
+			require.Equal(t, post, r.status, "%s", r.body)
+			if post == http.StatusCreated {
+				require.Equal(t, "open311", f.lastReport.Source, "the source is open311 whoever posts")
+			}
+		})
+	}
+}
+
 func TestOpen311PostErrors(t *testing.T) {
 	for _, tc := range []struct {
 		desc, contentType, body string
@@ -156,14 +179,15 @@ func TestOpen311PostErrors(t *testing.T) {
 		{desc: "lat not a number", body: "service_code=001&lat=north&long=1", status: 400, mention: "numbers"},
 		{desc: "lat out of range", body: "service_code=001&lat=91&long=105", status: 400, mention: "lat"},
 		{desc: "long out of range", body: "service_code=001&lat=38&long=181", status: 400, mention: "long"},
-		{desc: "media_url not http", body: "service_code=001&address_string=x&media_url=file%3A%2F%2F%2Fetc%2Fpasswd", status: 400, mention: "media_url"},
+		{desc: "media_url not http", body: "service_code=001&address_string=x&description=d&media_url=file%3A%2F%2F%2Fetc%2Fpasswd", status: 400, mention: "media_url"},
 		{desc: "JSON body", contentType: "application/json", body: `{"service_code":"001"}`, status: 415, mention: "form"},
 		{desc: "bad form", body: "service_code=%zz", status: 400, mention: "malformed"},
-		{desc: "service says invalid", body: "service_code=001&address_string=x", serviceErr: fmt.Errorf("%w: description over 4000 characters", dispatch.ErrInvalid),
+		{desc: "no description", body: "service_code=001&address_string=x", status: 400, mention: "description", reaches: true},
+		{desc: "service says invalid", body: "service_code=001&address_string=x&description=d", serviceErr: fmt.Errorf("%w: description over 4000 characters", dispatch.ErrInvalid),
 			status: 400, mention: "4000", reaches: true},
-		{desc: "service refuses", body: "service_code=001&address_string=x", serviceErr: fmt.Errorf("%w: no", dispatch.ErrForbidden),
+		{desc: "service refuses", body: "service_code=001&address_string=x&description=d", serviceErr: fmt.Errorf("%w: no", dispatch.ErrForbidden),
 			status: 403, mention: "forbidden", reaches: true},
-		{desc: "service breaks", body: "service_code=001&address_string=x", serviceErr: fmt.Errorf("disk full"),
+		{desc: "service breaks", body: "service_code=001&address_string=x&description=d", serviceErr: fmt.Errorf("disk full"),
 			status: 500, mention: "internal error", reaches: true},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {

@@ -90,7 +90,7 @@ func TestReportFiled(t *testing.T) {
 	require.Equal(t, []string{"https://img.example.cn/a.jpg"}, f.lastReport.Photos)
 	require.Equal(t, "张三", f.lastReport.Reporter.Name)
 
-	r = postReport(t, h, `{"source":"manual","category":"001","address":"巴彦浩特镇"}`)
+	r = postReport(t, h, `{"source":"manual","category":"001","description":"井盖缺失","address":"巴彦浩特镇"}`)
 	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
 	require.Equal(t, "/api/v1/cases/2", r.header.Get("Location"))
 	require.Equal(t, "manual", r.object(t)["source"], "a source given is kept")
@@ -111,7 +111,7 @@ func TestReportSourceByRole(t *testing.T) {
 		t.Run(tc.role, func(t *testing.T) {
 			f := newFakeDispatch()
 			h := api.New(api.Options{Dispatch: f, Auth: fixedRole(tc.role), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-			r := postReport(t, h, `{"category":"001","address":"巴彦浩特镇"}`)
+			r := postReport(t, h, `{"category":"001","description":"井盖缺失","address":"巴彦浩特镇"}`)
 			require.Equal(t, tc.status, r.status, "%s", r.body)
 			if tc.status == http.StatusCreated {
 				require.Equal(t, tc.source, r.object(t)["source"])
@@ -141,6 +141,9 @@ func TestReportErrors(t *testing.T) {
 		{desc: "lat out of range", body: `{"category":"001","lon":105.6,"lat":91}`, status: 400, reason: "invalid", mention: "lat"},
 		{desc: "lon out of range", body: `{"category":"001","lon":-180.5,"lat":38.8}`, status: 400, reason: "invalid", mention: "lon"},
 		{desc: "unknown category", body: `{"category":"999","address":"x"}`, status: 400, reason: "unknown", mention: "999", reaches: true},
+		{desc: "no description", body: `{"category":"001","address":"x"}`, status: 400, reason: "invalid", mention: "description", reaches: true},
+		{desc: "unknown source", body: `{"source":"fax","category":"001","description":"d","address":"x"}`, status: 400, reason: "invalid", mention: "fax", reaches: true},
+		{desc: "lon without lat", body: `{"category":"001","description":"d","lon":105.6}`, status: 400, reason: "invalid", mention: "lat", reaches: true},
 		{desc: "no point nor address", body: `{"category":"001","description":"无位置"}`, status: 400, reason: "invalid", mention: "address", reaches: true},
 		{desc: "service refuses", body: `{"category":"001","address":"x"}`, serviceErr: fmt.Errorf("%w: grid workers report in their own grid", dispatch.ErrForbidden),
 			status: 403, reason: "forbidden", reaches: true},
