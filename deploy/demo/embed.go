@@ -1,7 +1,9 @@
 // Package demo embeds the demo league of Alxa (阿拉善盟): its region
-// boundaries (regions/, MIT, see regions/README.md) and its device fleet
-// (fleet.yaml). `hub --demo` loads both; with no --regions-dir the hub also
-// uses these regions.
+// boundaries (regions/, MIT, see regions/README.md), its device fleet
+// (fleet.yaml) and its dispatch catalogue (dispatch.yaml: categories,
+// agencies, plans and resources, for dispatch.LoadCatalogue). `hub --demo`
+// loads the regions and the fleet; with no --regions-dir the hub also uses
+// these regions.
 package demo
 
 import (
@@ -9,9 +11,9 @@ import (
 	"io/fs"
 )
 
-// FS holds fleet.yaml and regions/.
+// FS holds fleet.yaml, dispatch.yaml and regions/.
 //
-//go:embed fleet.yaml regions/*.geojson
+//go:embed fleet.yaml dispatch.yaml regions/*.geojson
 var FS embed.FS
 
 // Regions is the region GeoJSON folder.
