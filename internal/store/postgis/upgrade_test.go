@@ -43,8 +43,8 @@ func TestUpgradesFromVersion1(t *testing.T) {
 	}
 
 	s := open(t, dsn)
-	require.Equal(t, 2, postgis.SchemaVersion())
-	require.Equal(t, 2, scalar[int](t, dsn, `SELECT max(version) FROM schema_version`))
+	require.Equal(t, 3, postgis.SchemaVersion())
+	require.Equal(t, 3, scalar[int](t, dsn, `SELECT max(version) FROM schema_version`))
 	d, err := s.GetDevice(ctx, "hyd-001")
 	require.NoError(t, err)
 	require.Nil(t, d.Params)
@@ -65,6 +65,7 @@ func TestUpgradesFromVersion1(t *testing.T) {
 	require.NoError(t, s.UpdateAlarm(ctx, &a), "an old alarm takes the new fields")
 	require.NoError(t, s.InsertIncident(ctx, &model.Incident{Category: "flood", Status: model.IncidentOpen,
 		Lon: 105.67, Lat: 38.84, AlarmIDs: []int64{a.ID}, FirstSeen: at, LastSeen: at}))
+	require.NoError(t, s.CreateCase(ctx, &model.Case{State: "reported", CreatedAt: at, UpdatedAt: at}, store.CaseWrites{}))
 }
 
 // TestIncidentsTableForGIS checks the incidents table as QGIS sees it: a

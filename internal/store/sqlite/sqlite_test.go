@@ -75,7 +75,7 @@ func TestUpgradesFromVersion2(t *testing.T) {
 	n, err := s.Migrate(ctx)
 	require.NoError(t, err)
 	require.Zero(t, n, "Open applied everything")
-	require.Equal(t, 3, sqlite.SchemaVersion())
+	require.Equal(t, 4, sqlite.SchemaVersion())
 	d, err := s.GetDevice(ctx, "hyd-001")
 	require.NoError(t, err)
 	require.Nil(t, d.Params)
@@ -95,4 +95,5 @@ func TestUpgradesFromVersion2(t *testing.T) {
 	require.NoError(t, s.UpdateAlarm(ctx, &a), "an old alarm takes the new fields")
 	require.NoError(t, s.InsertIncident(ctx, &model.Incident{Category: "flood", Status: model.IncidentOpen,
 		AlarmIDs: []int64{a.ID}, FirstSeen: at, LastSeen: at}))
+	require.NoError(t, s.CreateCase(ctx, &model.Case{State: "reported", CreatedAt: at, UpdatedAt: at}, store.CaseWrites{}))
 }

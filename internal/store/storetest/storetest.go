@@ -41,6 +41,18 @@ type Store interface {
 	DropReadingsBefore(ctx context.Context, t time.Time) (int64, error)
 	RollupHourly(ctx context.Context, from, to time.Time) (int, error)
 	ListHourly(ctx context.Context, deviceID, metric string, from, to time.Time) ([]store.HourlyPoint, error)
+
+	// dispatch.Store, spelled out so that the suite depends on store and
+	// model only, not on the dispatch service being built.
+	CreateCase(ctx context.Context, c *model.Case, w store.CaseWrites) error
+	UpdateCase(ctx context.Context, c *model.Case, w store.CaseWrites) error
+	GetCase(ctx context.Context, id int64) (model.Case, error)
+	ListCases(ctx context.Context, f store.CaseFilter) ([]model.Case, error)
+	CaseEvents(ctx context.Context, caseID int64) ([]model.CaseEvent, error)
+	ListOutbox(ctx context.Context, f store.OutboxFilter) ([]model.OutboxMessage, error)
+	UpdateOutbox(ctx context.Context, m model.OutboxMessage) error
+	SeedResources(ctx context.Context, rs []model.Resource) error
+	ListResources(ctx context.Context) ([]model.Resource, error)
 }
 
 // Run runs every case against fresh stores from newStore.
@@ -67,6 +79,16 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"retention drops readings before a day boundary", testRetention},
 		{"hourly rollup over whole hours", testRollupHourly},
 		{"hourly rollup recomputes and outlives retention", testRollupRecompute},
+		{"case create sets id, number and version and round-trips every field", testCaseCreate},
+		{"case times are kept to the millisecond, in UTC", testCaseTimes},
+		{"case update bumps the version; stale and missing write nothing", testCaseUpdate},
+		{"case resource version mismatch rolls the whole transaction back", testCaseResourceConflict},
+		{"case duplicate outbox key rolls the whole transaction back", testCaseOutboxDuplicate},
+		{"cases list with every filter, newest first", testListCases},
+		{"case timeline oldest first", testCaseTimeline},
+		{"outbox pending, due, update and delivered", testOutbox},
+		{"seeding resources keeps status, case and version", testSeedResources},
+		{"concurrent case updates: exactly one wins", testCaseConcurrentUpdate},
 	} {
 		t.Run(tc.desc, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}
