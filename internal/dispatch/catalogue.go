@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -37,6 +38,9 @@ type Category struct {
 	// IncidentCategory maps the engine's incidents (forest_fire, flood,
 	// elevator, pollution) onto this category.
 	IncidentCategory string `yaml:"incident_category" json:"incident_category,omitempty"`
+	// IncidentMinSeverity: incidents below it fall to the next category
+	// with the same incident_category (电梯困人 is critical, 电梯故障 the rest).
+	IncidentMinSeverity string `yaml:"incident_min_severity" json:"incident_min_severity,omitempty"`
 	// AutoRegister and AutoDispatch let device incidents skip the human
 	// steps.
 	AutoRegister bool `yaml:"auto_register" json:"auto_register"`
@@ -119,12 +123,24 @@ func LoadCatalogue(fsys fs.FS, name string) (*Catalogue, error) {
 	if err != nil {
 		return nil, err
 	}
-	var c Catalogue
-	if err := yaml.Unmarshal(b, &c); err != nil {
+	c, err := ParseCatalogue(b)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	return c, nil
+}
+
+// ParseCatalogue decodes and validates a catalogue; unknown keys are
+// errors, so a misspelt setting is not silently ignored.
+func ParseCatalogue(b []byte) (*Catalogue, error) {
+	var c Catalogue
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return nil, err
+	}
 	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, err
 	}
 	return &c, nil
 }

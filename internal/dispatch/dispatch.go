@@ -29,7 +29,7 @@ const (
 
 // transitions lists where each state may go. Resolved → Dispatched is 返工
 // (verification failed); Returned goes back to the dispatcher, who
-// re-dispatches; a suspended case resumes where dispatch left it.
+// re-dispatches; a suspended case resumes in the state it was suspended in.
 var transitions = map[State][]State{
 	Reported:   {Registered, Rejected},
 	Registered: {Dispatched, Suspended},
@@ -37,7 +37,7 @@ var transitions = map[State][]State{
 	Returned:   {Dispatched, Suspended},
 	Accepted:   {Resolved, Suspended},
 	Resolved:   {Closed, Dispatched},
-	Suspended:  {Registered, Dispatched},
+	Suspended:  {Registered, Dispatched, Accepted},
 	Rejected:   nil,
 	Closed:     nil,
 }
@@ -56,4 +56,40 @@ func Check(from, to State) error {
 		return nil
 	}
 	return fmt.Errorf("%w: a %s case cannot become %s; allowed: %v", ErrIllegalTransition, from, to, next)
+}
+
+// actionFrom lists the states each state-changing action starts from. It
+// is narrower than the transition graph: a suspended case is resumed, not
+// re-registered or re-dispatched; verification failing is the only way
+// from resolved back to dispatched.
+var actionFrom = map[string][]State{
+	"register": {Reported},
+	"reject":   {Reported},
+	"dispatch": {Registered, Returned},
+	"accept":   {Dispatched},
+	"return":   {Dispatched},
+	"resolve":  {Accepted},
+	"verify":   {Resolved},
+	"suspend":  {Registered, Dispatched, Returned, Accepted},
+	"resume":   {Suspended},
+}
+
+// ActionsFrom lists the state-changing actions possible on a case in s.
+func ActionsFrom(s State) []string {
+	var out []string
+	for _, a := range []string{"register", "reject", "dispatch", "accept", "return", "resolve", "verify", "suspend", "resume"} {
+		if slices.Contains(actionFrom[a], s) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// CheckAction returns nil if action may start from a case in s, and
+// otherwise an error naming the state and the actions it allows.
+func CheckAction(s State, action string) error {
+	if slices.Contains(actionFrom[action], s) {
+		return nil
+	}
+	return fmt.Errorf("%w: cannot %s a %s case; possible: %v", ErrIllegalTransition, action, s, ActionsFrom(s))
 }

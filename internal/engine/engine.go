@@ -75,6 +75,9 @@ type Options struct {
 	Regions Locator
 	// Correlations by category; nil means DefaultCorrelations.
 	Correlations map[string]Correlation
+	// OnIncident hears every stored incident change (opened, joined,
+	// severity up, closed) — the dispatch loop's source. It must not block.
+	OnIncident func(model.Incident)
 }
 
 type stored struct {

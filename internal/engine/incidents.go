@@ -202,6 +202,7 @@ func (e *Engine) openIncident(ctx context.Context, a *model.Alarm) bool {
 	e.incidents[in.ID] = &incidentState{inc: in, active: map[int64]bool{a.ID: true}, persisted: in.LastSeen}
 	e.log.Info("incident opened", "incident_id", in.ID, "category", in.Category, "alarm_id", a.ID)
 	e.opts.Live.Upsert(EntityIncident, strconv.FormatInt(in.ID, 10), in)
+	e.told(in)
 	next, err := e.update(ctx, alarmKey{a.Source, a.Type}, func(cur *model.Alarm) { cur.IncidentID = in.ID })
 	if err != nil {
 		return false
@@ -255,7 +256,33 @@ func (e *Engine) changeIncident(ctx context.Context, is *incidentState, change f
 	}
 	is.inc, is.persisted = next, next.LastSeen
 	e.opts.Live.Upsert(EntityIncident, strconv.FormatInt(next.ID, 10), next)
+	e.told(next)
 	return true
+}
+
+// told passes an incident change to OnIncident.
+func (e *Engine) told(in model.Incident) {
+	if e.opts.OnIncident != nil {
+		e.opts.OnIncident(in)
+	}
+}
+
+// LinkCase records the case an incident opened (the dispatch loop calls it).
+func (e *Engine) LinkCase(ctx context.Context, incidentID, caseID int64) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if is, ok := e.incidents[incidentID]; ok {
+		if !e.changeIncident(ctx, is, func(in *model.Incident) { in.CaseID = caseID }) {
+			return fmt.Errorf("incident %d: case link not stored", incidentID)
+		}
+		return nil
+	}
+	in, err := e.Incident(ctx, incidentID)
+	if err != nil {
+		return err
+	}
+	in.CaseID = caseID
+	return e.opts.Store.UpdateIncident(ctx, &in)
 }
 
 // touchIncident follows a member alarm updated in place: severity up, and

@@ -1,0 +1,297 @@
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ywtg/hub/internal/model"
+	"github.com/ywtg/hub/internal/store"
+)
+
+// permits lists the roles that may perform each action. Agency users are
+// further held to their own agency's cases.
+var permits = map[string][]string{
+	actCreate:        {RoleOperator, RoleChief, RoleGrid, RoleAdmin, RoleSystem},
+	ActRegister:      {RoleOperator, RoleChief, RoleAdmin, RoleSystem},
+	ActReject:        {RoleOperator, RoleChief, RoleAdmin},
+	ActDispatch:      {RoleDispatcher, RoleChief, RoleAdmin, RoleSystem},
+	ActAccept:        {RoleAgency, RoleAdmin},
+	ActReturn:        {RoleAgency, RoleAdmin},
+	ActProgress:      {RoleAgency, RoleAdmin},
+	ActResolve:       {RoleAgency, RoleAdmin},
+	ActReportIn:      {RoleAgency, RoleAdmin},
+	ActRequestExtend: {RoleAgency, RoleAdmin},
+	ActVerify:        {RoleSupervisor, RoleChief, RoleAdmin, RoleSystem},
+	ActSuspend:       {RoleChief, RoleAdmin},
+	ActResume:        {RoleChief, RoleAdmin},
+	ActDecideExtend:  {RoleChief, RoleSupervisor, RoleAdmin},
+	ActActivatePlan:  {RoleChief, RoleAdmin, RoleSystem},
+	ActStandDown:     {RoleChief, RoleAdmin, RoleSystem},
+	ActEvaluate:      {RoleOperator, RoleChief, RoleAdmin},
+	ActComment:       {RoleOperator, RoleChief, RoleDispatcher, RoleAgency, RoleSupervisor, RoleGrid, RoleAdmin},
+}
+
+// Actions lists the actions a caller may ask for, in the loop's order.
+var Actions = []string{ActRegister, ActReject, ActDispatch, ActAccept, ActReturn, ActProgress, ActResolve,
+	ActReportIn, ActRequestExtend, ActDecideExtend, ActVerify, ActSuspend, ActResume, ActActivatePlan,
+	ActStandDown, ActEvaluate, ActComment}
+
+// AllowedRoles returns the roles that may perform an action (the system
+// role aside), for the API to declare on its routes.
+func AllowedRoles(action string) []string {
+	return slices.DeleteFunc(slices.Clone(permits[action]), func(r string) bool { return r == RoleSystem })
+}
+
+// ReportRoles may file reports.
+func ReportRoles() []string { return AllowedRoles(actCreate) }
+
+func permit(who Actor, action string) error {
+	roles, ok := permits[action]
+	if !ok {
+		return fmt.Errorf("%w: no action %q; actions: %s", ErrInvalid, action, strings.Join(Actions, ", "))
+	}
+	if !slices.Contains(roles, who.Role) {
+		return fmt.Errorf("%w: role %q may not %s a case; allowed: %s", ErrForbidden, who.Role, action,
+			strings.Join(AllowedRoles(action), ", "))
+	}
+	return nil
+}
+
+// change is one transaction on a case being prepared: the case as it will
+// be stored, what goes with it, and what to tell the screens after.
+type change struct {
+	c    model.Case
+	was  model.Case
+	who  Actor
+	at   time.Time
+	w    store.CaseWrites
+	mail []mail // webhooks, built into the outbox at commit
+}
+
+// mail is a webhook to one agency about this change.
+type mail struct {
+	agency, event, note string
+}
+
+func (s *Service) begin(c model.Case, who Actor) *change {
+	ch := &change{c: c, was: c, who: who, at: s.now()}
+	ch.c.Tasks = slices.Clone(c.Tasks)
+	ch.c.Extensions = slices.Clone(c.Extensions)
+	ch.c.Photos = slices.Clone(c.Photos)
+	if c.SLA != nil {
+		v := *c.SLA
+		ch.c.SLA = &v
+	}
+	if c.Plan != nil {
+		p := *c.Plan
+		p.Resources = slices.Clone(p.Resources)
+		ch.c.Plan = &p
+	}
+	return ch
+}
+
+// from checks that the action may start from the case's state.
+func from(ch *change, action string) error { return CheckAction(State(ch.c.State), action) }
+
+// move changes the state, checking the transition, and logs it.
+func (ch *change) move(to State, action, note string, data any) error {
+	if err := Check(State(ch.c.State), to); err != nil {
+		return err
+	}
+	ch.event(action, to, note, data)
+	ch.c.State = string(to)
+	return nil
+}
+
+// event appends a timeline entry; to is "" when the state stays.
+func (ch *change) event(action string, to State, note string, data any) {
+	e := model.CaseEvent{At: ch.at, Actor: ch.who.Name, Role: ch.who.Role, Agency: ch.who.Agency,
+		Action: action, From: ch.c.State, To: string(to), Note: note}
+	if data != nil {
+		e.Data, _ = json.Marshal(data)
+	}
+	ch.w.Events = append(ch.w.Events, e)
+}
+
+// send queues a webhook; one per agency and event in a change, notes joined.
+func (ch *change) send(agency, event, note string) {
+	for i, m := range ch.mail {
+		if m.agency == agency && m.event == event {
+			ch.mail[i].note = joinNote(m.note, note)
+			return
+		}
+	}
+	ch.mail = append(ch.mail, mail{agency, event, note})
+}
+
+// Act performs an action on a case for who.
+func (s *Service) Act(ctx context.Context, who Actor, id int64, a Action) (model.Case, error) {
+	if err := permit(who, a.Name); err != nil {
+		return model.Case{}, err
+	}
+	cur, err := s.opts.Store.GetCase(ctx, id)
+	if err != nil {
+		return model.Case{}, err
+	}
+	if a.Version != 0 && a.Version != cur.Version {
+		return model.Case{}, fmt.Errorf("case %d is at version %d, not %d: %w", id, cur.Version, a.Version, store.ErrConflict)
+	}
+	ch := s.begin(cur, who)
+	if err := s.apply(ctx, ch, a); err != nil {
+		return model.Case{}, fmt.Errorf("case %d (%s): %w", id, cur.State, err)
+	}
+	if err := s.commit(ctx, ch); err != nil {
+		return model.Case{}, err
+	}
+	return ch.c, nil
+}
+
+func (s *Service) apply(ctx context.Context, ch *change, a Action) error {
+	switch a.Name {
+	case ActRegister:
+		return s.register(ctx, ch, a)
+	case ActReject:
+		return s.reject(ch, a)
+	case ActDispatch:
+		return s.dispatch(ctx, ch, a)
+	case ActAccept:
+		return s.accept(ch, a)
+	case ActReturn:
+		return s.giveBack(ch, a)
+	case ActProgress:
+		return s.progress(ch, a)
+	case ActResolve:
+		return s.resolve(ch, a)
+	case ActReportIn:
+		return s.reportIn(ch, a)
+	case ActRequestExtend:
+		return s.requestExtension(ch, a)
+	case ActDecideExtend:
+		return s.decideExtension(ch, a)
+	case ActVerify:
+		return s.verify(ctx, ch, a)
+	case ActSuspend:
+		return s.suspend(ch, a)
+	case ActResume:
+		return s.resume(ch, a)
+	case ActActivatePlan:
+		return s.activatePlan(ctx, ch, a)
+	case ActStandDown:
+		return s.standDown(ctx, ch, a.Note)
+	case ActEvaluate:
+		return s.evaluate(ch, a)
+	case ActComment:
+		if strings.TrimSpace(a.Note) == "" {
+			return fmt.Errorf("%w: a comment needs a note", ErrInvalid)
+		}
+		ch.event(ActComment, "", a.Note, nil)
+		return nil
+	}
+	return fmt.Errorf("%w: no action %q", ErrInvalid, a.Name)
+}
+
+// commit stores the change in one transaction and then tells the screens
+// and the webhook worker.
+func (s *Service) commit(ctx context.Context, ch *change) error {
+	ch.c.UpdatedAt = ch.at
+	if err := s.buildOutbox(ch); err != nil {
+		return err
+	}
+	if err := s.opts.Store.UpdateCase(ctx, &ch.c, ch.w); err != nil {
+		return err
+	}
+	s.published(ch)
+	return nil
+}
+
+// buildOutbox turns the change's mail into outbox rows; the body carries
+// the case as it will be stored (its next version).
+func (s *Service) buildOutbox(ch *change) error {
+	after := ch.c
+	after.Version++
+	for _, m := range ch.mail {
+		a, ok := s.agencies[m.agency]
+		if !ok || a.Webhook == "" {
+			continue // it polls its queue
+		}
+		key := fmt.Sprintf("case-%d-v%d-%s-%s", after.ID, after.Version, m.event, m.agency)
+		body, err := json.Marshal(webhookBody{Event: m.event, IdempotencyKey: key, SentFor: m.agency,
+			At: ch.at, Note: m.note, Case: after, Task: taskOf(after, m.agency)})
+		if err != nil {
+			return fmt.Errorf("webhook body: %w", err)
+		}
+		ch.w.Outbox = append(ch.w.Outbox, model.OutboxMessage{AgencyID: m.agency, URL: a.Webhook, Event: m.event,
+			Key: key, Body: body, CreatedAt: ch.at, NextAt: ch.at})
+	}
+	return nil
+}
+
+// webhookBody is what an agency receives.
+type webhookBody struct {
+	Event          string          `json:"event"`
+	IdempotencyKey string          `json:"idempotency_key"`
+	SentFor        string          `json:"sent_for"`
+	At             time.Time       `json:"at"`
+	Note           string          `json:"note,omitempty"`
+	Case           model.Case      `json:"case"`
+	Task           *model.CaseTask `json:"task,omitempty"`
+}
+
+func taskOf(c model.Case, agency string) *model.CaseTask {
+	for i := range c.Tasks {
+		if c.Tasks[i].AgencyID == agency {
+			return &c.Tasks[i]
+		}
+	}
+	return nil
+}
+
+// published tells the screens and wakes the workers after a commit.
+func (s *Service) published(ch *change) {
+	c := ch.c
+	c.Reporter = nil // personal data stays off the wall
+	s.opts.Live.Upsert(EntityCase, caseKey(c.ID), c)
+	switch {
+	case c.Plan.Active():
+		s.opts.Live.Upsert(EntityPlan, caseKey(c.ID), banner(c))
+	case ch.was.Plan.Active():
+		s.opts.Live.Remove(EntityPlan, caseKey(c.ID))
+	}
+	if len(ch.w.Outbox) > 0 {
+		s.opts.Delivered()
+	}
+	if c.SLA != nil && c.SLA.PausedAt.IsZero() {
+		next := c.SLA.WarnAt
+		if c.SLA.Warned {
+			next = c.SLA.Due
+		}
+		s.arm(next)
+	}
+	select {
+	case s.kpiDirty <- struct{}{}:
+	default:
+	}
+	s.log.Info("case changed", "case_id", c.ID, "state", c.State, "version", c.Version, "by", ch.who.Name)
+}
+
+// Banner is the active-plan banner on every screen.
+type Banner struct {
+	CaseID      int64     `json:"case_id"`
+	CaseNo      string    `json:"case_no"`
+	Title       string    `json:"title"`
+	PlanID      string    `json:"plan_id"`
+	Name        string    `json:"name"`
+	Level       string    `json:"level"`
+	RegionCode  string    `json:"region_code"`
+	ActivatedAt time.Time `json:"activated_at"`
+	Resources   []string  `json:"resources"`
+}
+
+func banner(c model.Case) Banner {
+	return Banner{CaseID: c.ID, CaseNo: c.No, Title: c.Title, PlanID: c.Plan.PlanID, Name: c.Plan.Name,
+		Level: c.Plan.Level, RegionCode: c.RegionCode, ActivatedAt: c.Plan.ActivatedAt, Resources: c.Plan.Resources}
+}
