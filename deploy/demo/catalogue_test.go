@@ -26,7 +26,7 @@ var banners = []string{"152921", "152922", "152923"}
 // league: every banner staffed, every plan resolvable and supplied
 // everywhere, every resource inside its owner's area.
 func TestDemoCatalogue(t *testing.T) {
-	c, err := dispatch.LoadCatalogue(demo.FS, "dispatch.yaml")
+	c, err := dispatch.LoadCatalogue(demo.FS, "dispatch.yaml", "http://127.0.0.1:8080")
 	require.NoError(t, err)
 	regions, err := gis.LoadDir(demo.Regions())
 	require.NoError(t, err)

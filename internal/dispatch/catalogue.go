@@ -117,13 +117,13 @@ type PlanNeed struct {
 	Count int    `yaml:"count" json:"count"`
 }
 
-// LoadCatalogue reads and validates a catalogue file.
-func LoadCatalogue(fsys fs.FS, name string) (*Catalogue, error) {
+// LoadCatalogue reads and validates a catalogue file; see ParseCatalogue.
+func LoadCatalogue(fsys fs.FS, name, hubURL string) (*Catalogue, error) {
 	b, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return nil, err
 	}
-	c, err := ParseCatalogue(b)
+	c, err := ParseCatalogue(b, hubURL)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -131,9 +131,12 @@ func LoadCatalogue(fsys fs.FS, name string) (*Catalogue, error) {
 }
 
 // ParseCatalogue decodes and validates a catalogue; unknown keys are
-// errors, so a misspelt setting is not silently ignored.
-func ParseCatalogue(b []byte) (*Catalogue, error) {
+// errors, so a misspelt setting is not silently ignored. "{hub}" in the
+// text stands for hubURL, the hub's own base URL (the demo's agency
+// inboxes live on the hub).
+func ParseCatalogue(b []byte, hubURL string) (*Catalogue, error) {
 	var c Catalogue
+	b = bytes.ReplaceAll(b, []byte("{hub}"), []byte(hubURL))
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {

@@ -112,7 +112,7 @@ var regions = func() *gis.Index {
 func testCatalogue(t *testing.T) *dispatch.Catalogue {
 	b, err := os.ReadFile("testdata/catalogue.yaml")
 	require.NoError(t, err)
-	c, err := dispatch.ParseCatalogue(b)
+	c, err := dispatch.ParseCatalogue(b, "")
 	require.NoError(t, err)
 	return c
 }

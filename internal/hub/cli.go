@@ -45,6 +45,8 @@ func Main(ctx context.Context, args []string, out io.Writer, log *slog.Logger) e
 	fs.StringVar(&o.PprofAddr, "pprof-addr", env("HUB_PPROF_ADDR", ""), "serve Go pprof on this admin address, e.g. 127.0.0.1:6060 (off if empty)")
 	fs.IntVar(&o.RetentionDays, "retention-days", envInt("HUB_RETENTION_DAYS", 400), "drop readings older than this many days, nightly (0 keeps all)")
 	fs.Float64Var(&o.DemoRate, "demo-rate", envFloat("HUB_DEMO_RATE", 0.5), "demo samples per second per device (0 = each profile's interval)")
+	fs.StringVar(&o.Catalogue, "catalogue", env("HUB_CATALOGUE", ""), "dispatch catalogue YAML: categories, agencies, plans, resources (empty: the demo league's)")
+	fs.StringVar(&o.WebhookKey, "webhook-key", env("HUB_WEBHOOK_KEY", ""), "SM2 private key (PEM) that signs agency webhooks (empty: <data-dir>/webhook-sm2.pem, created if absent)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

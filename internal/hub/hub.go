@@ -20,7 +20,11 @@ import (
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
 
+	"github.com/tjfoc/gmsm/sm2"
+
 	"github.com/ywtg/hub/internal/api"
+	"github.com/ywtg/hub/internal/dispatch"
+	"github.com/ywtg/hub/internal/dispatch/webhook"
 	"github.com/ywtg/hub/internal/engine"
 	"github.com/ywtg/hub/internal/gis"
 	"github.com/ywtg/hub/internal/ingest"
@@ -54,7 +58,13 @@ type Options struct {
 	// RetentionDays: readings older than this are dropped nightly; 0 keeps all.
 	RetentionDays int
 	DemoRate      float64 // samples per second per demo device; 0 = each profile's interval
-	Logger        *slog.Logger
+	// Catalogue is the dispatch catalogue (categories, agencies, plans,
+	// resources); "" = the demo league's.
+	Catalogue string
+	// WebhookKey is the SM2 key file webhooks are signed with; "" =
+	// DataDir/webhook-sm2.pem, created on first start.
+	WebhookKey string
+	Logger     *slog.Logger
 }
 
 func (o *Options) defaults() {
@@ -82,14 +92,18 @@ type Hub struct {
 	registry *registry.Registry
 	pipeline *ingest.Pipeline
 	engine   *engine.Engine
-	live     *live.Hub
-	broker   *mqtt.Server         // the embedded broker, or nil
-	sub      *external.Subscriber // the external broker's subscription, or nil
-	http     *http.Server
-	pprof    *http.Server
-	httpLn   net.Listener
-	mqttLn   net.Listener
-	mqttHost string // the external broker's host:port, if any
+	cases    *dispatch.Service
+	webhooks *webhook.Worker
+	// webhookPub verifies the hub's own webhooks (the demo's agency inboxes).
+	webhookPub *sm2.PublicKey
+	live       *live.Hub
+	broker     *mqtt.Server         // the embedded broker, or nil
+	sub        *external.Subscriber // the external broker's subscription, or nil
+	http       *http.Server
+	pprof      *http.Server
+	httpLn     net.Listener
+	mqttLn     net.Listener
+	mqttHost   string // the external broker's host:port, if any
 
 	cancel    context.CancelFunc // stops the engine and background jobs
 	stopJobs  func()
@@ -123,6 +137,9 @@ func Start(ctx context.Context, opts Options) (_ *Hub, err error) {
 		return nil, err
 	}
 	if err := h.listen(); err != nil {
+		return nil, err
+	}
+	if err := h.startCases(ctx); err != nil {
 		return nil, err
 	}
 	h.startPipeline()
@@ -167,7 +184,7 @@ func (h *Hub) openData(ctx context.Context) error {
 	}
 	h.live = live.New(live.Options{Logger: h.log})
 	h.engine = engine.New(engine.Options{Profiles: h.profiles, Store: h.store, Devices: h.registry, Live: h.live, Logger: h.log,
-		Regions: h.regions})
+		Regions: h.regions, OnIncident: h.offerIncident})
 	if err := h.engine.Load(ctx); err != nil {
 		return fmt.Errorf("engine state: %w", err)
 	}
@@ -193,6 +210,7 @@ func (h *Hub) startPipeline() {
 	bgCtx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	h.engine.Start(bgCtx)
+	h.runCases(bgCtx)
 	h.pipeline = ingest.New(ingest.Options{Profiles: h.profiles, Devices: h.registry, Store: h.store, Sink: h.engine, Logger: h.log})
 	for _, d := range h.engine.Views() {
 		h.live.Upsert(engine.EntityDevice, d.ID, d)
@@ -244,8 +262,12 @@ func (h *Hub) startBroker() error {
 }
 
 func (h *Hub) startHTTP() {
-	handler := api.New(api.Options{Registry: h.registry, Engine: h.engine, Store: h.store, Profiles: h.profiles,
-		Regions: h.regions.GeoJSON(), Counters: h.counters, Live: h.live, Screen: screen.FS(), Ready: h.ready, Logger: h.log})
+	var handler http.Handler = api.New(api.Options{Registry: h.registry, Engine: h.engine, Store: h.store,
+		Dispatch: h.cases, Profiles: h.profiles, Regions: h.regions.GeoJSON(), Counters: h.counters, Live: h.live,
+		Screen: screen.FS(), Ready: h.ready, Logger: h.log})
+	if h.opts.Demo {
+		handler = h.demoInboxes(handler)
+	}
 	h.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := h.http.Serve(h.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -19,6 +19,7 @@ const (
 	rollupSpec    = "*/5 * * * *" // every 5 minutes
 	rollupHours   = 3             // recompute the last hours: late replays land there
 	sweepSpec     = "@every 30s"  // device health: silent devices go offline
+	caseSpec      = "@every 1m"   // 督办: SLA warnings, overdue, escalation, sensor verification
 )
 
 // startJobs schedules retention, the hourly rollup and the health sweep; the returned func
@@ -34,6 +35,7 @@ func (h *Hub) startJobs(ctx context.Context) func() {
 			h.log.Info("silent devices marked offline", "devices", n)
 		}
 	})
+	c.AddFunc(caseSpec, h.cases.Wake)
 	c.Start()
 	return func() { <-c.Stop().Done() }
 }

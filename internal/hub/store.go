@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ywtg/hub/internal/api"
+	"github.com/ywtg/hub/internal/dispatch"
 	"github.com/ywtg/hub/internal/engine"
 	"github.com/ywtg/hub/internal/gis"
 	"github.com/ywtg/hub/internal/ingest"
@@ -22,6 +23,7 @@ type Store interface {
 	engine.Store
 	ingest.Writer
 	api.Store
+	dispatch.Store
 	jobStore
 	PutRegions(ctx context.Context, rs []gis.Region) error
 	Close() error
