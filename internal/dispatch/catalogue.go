@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -131,16 +132,23 @@ func LoadCatalogue(fsys fs.FS, name, hubURL string) (*Catalogue, error) {
 }
 
 // ParseCatalogue decodes and validates a catalogue; unknown keys are
-// errors, so a misspelt setting is not silently ignored. "{hub}" in the
-// text stands for hubURL, the hub's own base URL (the demo's agency
-// inboxes live on the hub).
+// errors, so a misspelt setting is not silently ignored. "{hub}" in a
+// webhook URL stands for hubURL, the hub's own base URL (the demo's agency
+// inboxes live on the hub); with no hubURL such agencies poll instead.
 func ParseCatalogue(b []byte, hubURL string) (*Catalogue, error) {
 	var c Catalogue
-	b = bytes.ReplaceAll(b, []byte("{hub}"), []byte(hubURL))
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {
 		return nil, err
+	}
+	for i, a := range c.Agencies {
+		if strings.Contains(a.Webhook, "{hub}") {
+			c.Agencies[i].Webhook = ""
+			if hubURL != "" {
+				c.Agencies[i].Webhook = strings.ReplaceAll(a.Webhook, "{hub}", hubURL)
+			}
+		}
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err

@@ -14,7 +14,8 @@ import (
 )
 
 // loadCatalogue reads --catalogue, or the demo league's. "{hub}" in a
-// webhook URL becomes this hub's own base URL (the demo's agency inboxes).
+// webhook URL becomes this hub's own base URL with --demo, which serves the
+// agency inboxes there; without it those agencies poll.
 func (h *Hub) loadCatalogue() (*dispatch.Catalogue, error) {
 	var b []byte
 	var err error
@@ -26,7 +27,11 @@ func (h *Hub) loadCatalogue() (*dispatch.Catalogue, error) {
 	if err != nil {
 		return nil, err
 	}
-	return dispatch.ParseCatalogue(b, "http://"+loopback(h.HTTPAddr()))
+	base := ""
+	if h.opts.Demo { // only the demo serves the inboxes
+		base = "http://" + loopback(h.HTTPAddr())
+	}
+	return dispatch.ParseCatalogue(b, base)
 }
 
 // startCases brings up the case loop: the catalogue, the signing key, the
