@@ -1,5 +1,6 @@
 // app.js — boots the big screen: scales the 1920×1080 stage to the display,
-// loads the region map and the profiles' labels, runs the /ws/screen stream
+// loads the region map, the profiles' labels and the agencies' names, runs
+// the /ws/screen stream
 // and redraws at most four times a second however fast deltas arrive.
 // window.__screen and body[data-map-ready] are the hooks the hub's browser
 // tests poll.
@@ -16,7 +17,7 @@
 
   const state = new H.ScreenState();
   const debug = {
-    seq: null, connected: false, devices: 0, alarms: 0, incidents: 0, mapReady: false, applied: 0,
+    seq: null, connected: false, devices: 0, alarms: 0, incidents: 0, cases: 0, plans: 0, mapReady: false, applied: 0,
     status: 'idle', snapshots: 0, resumes: 0, gaps: 0, malformed: 0, connects: 0, lastDataAt: 0, fresh: false,
   };
   window.__screen = debug;
@@ -84,6 +85,19 @@
     }
   }
 
+  // ---- agency names for cases (case.agency_id), as loadProfiles: without
+  // them the ids show.
+  async function loadAgencies(attempt) {
+    try {
+      const res = await fetch(base + 'api/v1/agencies', { cache: 'no-cache' });
+      if (!res.ok) throw new Error('HTTP ' + res.status);
+      if (H.mergeAgencies(await res.json())) invalidate();
+    } catch (err) {
+      if (attempt < 4) setTimeout(() => loadAgencies(attempt + 1), H.backoffDelay(attempt));
+      else console.warn('screen: no agencies, cases show agency ids', err);
+    }
+  }
+
   // ---- redraw scheduling
   let scheduled = false;
   let mapDirty = true;
@@ -115,13 +129,16 @@
   }
 
   // ---- stream
+  // Entities that change only the panels, never the map.
+  const PANEL_ONLY = new Set(['stats', 'online', 'kpi', 'plan']);
+
   const stream = new H.ScreenStream({
     state,
     WebSocket: window.WebSocket,
     url: (since) => H.streamURL(window.location, base, since),
     onChange: (kind, entity) => {
       syncDebug();
-      invalidate(kind !== 'delta' || (entity !== 'stats' && entity !== 'online'));
+      invalidate(kind !== 'delta' || !PANEL_ONLY.has(entity));
     },
     onStatus: (s) => {
       syncDebug();
@@ -136,6 +153,8 @@
     debug.devices = state.devices.size;
     debug.alarms = state.alarms.size;
     debug.incidents = state.incidents.size;
+    debug.cases = state.cases.size;
+    debug.plans = state.plans.size;
     debug.applied = state.applied;
     debug.lastDataAt = stream.lastDataAt;
     Object.assign(debug, stream.counts);
@@ -205,5 +224,6 @@
   setInterval(tick, 500);
   loadRegions(0);
   loadProfiles(0);
+  loadAgencies(0);
   stream.start();
 })();

@@ -7,7 +7,7 @@
 })(self, function (L) {
   'use strict';
 
-  const MAX_AQI_ROWS = 8;
+  const MAX_AQI_ROWS = 6;
   const MAX_WATER_ROWS = 3;
   const MAX_HYDRO_ROWS = 14;
   const $ = (id) => document.getElementById(id);

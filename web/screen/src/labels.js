@@ -1,4 +1,5 @@
-// labels.js — Chinese labels, colours and number formatting for the screen.
+// labels.js — Chinese labels, colours and number formatting for the screen,
+// the case states of the dispatch loop and the agencies' names.
 // Device kinds and metrics mirror the profiles in devices/*.yaml; a metric or
 // kind missing here is still shown, under its raw key, so a new profile never
 // breaks the page.
@@ -123,6 +124,66 @@
     return POLLUTANTS[p] || String(p);
   }
 
+  // Case states of the dispatch loop (model.Case.state), in the loop's order.
+  // `open`: still being worked — on the map and in the ticker; closed and
+  // rejected cases are done. Colours are the map pins' and the state chips'.
+  const CASE_STATES = [
+    { id: 'reported', label: '待受理', color: '#4fd1ff', open: true },
+    { id: 'registered', label: '已立案', color: '#5b8cff', open: true },
+    { id: 'dispatched', label: '已派遣', color: '#c39bff', open: true },
+    { id: 'accepted', label: '处置中', color: '#ff9a3d', open: true },
+    { id: 'returned', label: '退回', color: '#ff5fa2', open: true },
+    { id: 'resolved', label: '已反馈', color: '#3ee08f', open: true },
+    { id: 'suspended', label: '挂账', color: '#9aa7b4', open: true },
+    { id: 'closed', label: '已结案', color: '#6b7785', open: false },
+    { id: 'rejected', label: '不予立案', color: '#6b7785', open: false },
+  ];
+  const CASE_STATE = Object.fromEntries(CASE_STATES.map((s, i) => [s.id, { ...s, order: i }]));
+
+  // caseStateInfo: a state the page does not know is shown raw, as open.
+  function caseStateInfo(id) {
+    return CASE_STATE[id] || { id: String(id || ''), label: id ? String(id) : '—', color: '#9fb4c8', open: true, order: CASE_STATES.length };
+  }
+
+  // The case funnel (kpi.funnel): the steps today's cases reached.
+  const FUNNEL_STEPS = [
+    { id: 'reported', label: '上报' },
+    { id: 'registered', label: '立案' },
+    { id: 'dispatched', label: '派遣' },
+    { id: 'resolved', label: '处置' },
+    { id: 'closed', label: '结案' },
+  ];
+
+  // SLA stages (case.sla.stage): the deadline that is running.
+  const SLA_STAGES = { sign: '签收', resolve: '处置', verify: '核查' };
+
+  function slaStageLabel(stage) {
+    return SLA_STAGES[stage] || (stage ? String(stage) : '');
+  }
+
+  // Agency names by id, from GET /api/v1/agencies; an unknown id shows as is.
+  const AGENCIES = new Map();
+
+  // mergeAgencies takes the [{id, name, type, region}] of GET /api/v1/agencies
+  // and returns how many names it added or changed.
+  function mergeAgencies(list) {
+    if (!Array.isArray(list)) return 0;
+    let n = 0;
+    for (const a of list) {
+      if (!a || a.id === undefined || a.id === null || !a.name) continue;
+      const id = String(a.id);
+      if (AGENCIES.get(id) === String(a.name)) continue;
+      AGENCIES.set(id, String(a.name));
+      n++;
+    }
+    return n;
+  }
+
+  function agencyName(id) {
+    if (id === undefined || id === null || id === '') return '';
+    return AGENCIES.get(String(id)) || String(id);
+  }
+
   // Metric labels of kinds the page has no entry for (from the profiles).
   const OTHER_METRICS = {};
 
@@ -195,6 +256,16 @@
     return pad2(t.getMonth() + 1) + '-' + pad2(t.getDate()) + ' ' + hms.slice(0, 5);
   }
 
+  // formatDue writes a deadline: HH:MM today, MM-DD HH:MM on another day.
+  function formatDue(rfc3339, now) {
+    const t = new Date(rfc3339);
+    if (!rfc3339 || Number.isNaN(t.getTime())) return '—';
+    const n = now || new Date();
+    const hm = pad2(t.getHours()) + ':' + pad2(t.getMinutes());
+    if (t.toDateString() === n.toDateString()) return hm;
+    return pad2(t.getMonth() + 1) + '-' + pad2(t.getDate()) + ' ' + hm;
+  }
+
   function escapeHTML(s) {
     return String(s === undefined || s === null ? '' : s).replace(/[&<>"']/g, (c) => ({
       '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
@@ -204,6 +275,7 @@
   return {
     SEVERITIES, SEVERITY, severityRank, OFFLINE_COLOR, KINDS, kindInfo,
     CATEGORIES, KIND_CATEGORY, FIRE_PATH, categoryInfo, METHODS, methodLabel, pollutantLabel, mergeProfiles, metricUnit,
-    formatNumber, formatMetric, metricLabel, formatTime, pad2, escapeHTML,
+    formatNumber, formatMetric, metricLabel, formatTime, formatDue, pad2, escapeHTML,
+    CASE_STATES, CASE_STATE, caseStateInfo, FUNNEL_STEPS, SLA_STAGES, slaStageLabel, AGENCIES, mergeAgencies, agencyName,
   };
 });

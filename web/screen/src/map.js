@@ -2,7 +2,8 @@
 // as an ECharts geo component, devices as scatter series by kind (air and
 // water stations in their AQI / water-class colour), active alarms as a
 // pulsing effectScatter, incidents as rings, fires as pulsing flames with
-// the towers' bearing lines. It reads the ScreenState; it never changes it.
+// the towers' bearing lines, open cases as pins in their state's colour.
+// It reads the ScreenState; it never changes it.
 (function (root, factory) {
   root.HubScreen = Object.assign(root.HubScreen || {}, factory(root.HubScreen, root.echarts));
 })(self, function (L, echarts) {
@@ -230,7 +231,25 @@
       }
       const list = KIND_IDS.concat('other').map((kind) => kindSeries(kind, byKind.get(kind) || []));
       list.push(this.alarmSeries());
-      return list.concat(this.incidentSeries());
+      return list.concat(this.incidentSeries(), this.caseSeries());
+    }
+
+    // caseSeries: a pin on every open case (not 已结案/不予立案) in its
+    // state's colour; an overdue one larger, ringed in red.
+    caseSeries() {
+      const data = L.caseMapItems(this.state.cases).map((c) => ({
+        value: c.value, caseId: c.caseId,
+        symbolSize: c.overdue ? [27, 34] : [21, 27],
+        itemStyle: {
+          color: c.color, borderColor: c.overdue ? '#ff3b3b' : '#ffffff', borderWidth: c.overdue ? 3 : 1.5,
+          shadowColor: c.overdue ? '#ff3b3b' : 'rgba(0, 0, 0, 0.7)', shadowBlur: c.overdue ? 14 : 5,
+        },
+      }));
+      return {
+        id: 'cases', name: '案件', type: 'scatter', coordinateSystem: 'geo', geoIndex: 0,
+        symbol: 'path://' + CASE_PIN, symbolOffset: [0, '-50%'], data, z: 7, animation: false,
+        emphasis: { scale: 1.3 },
+      };
     }
 
     // incidentSeries: bearing lines (solid tower→fire for a fix, dashed for a
@@ -320,6 +339,7 @@
 
     tooltip(p) {
       const data = p.data || {};
+      if (data.caseId !== undefined) return this.caseTooltip(data.caseId);
       if (data.incidentId !== undefined) return this.incidentTooltip(data.incidentId);
       if (data.alarmId !== undefined) return this.alarmTooltip(data);
       if (data.deviceId !== undefined) return this.deviceTooltip(data.deviceId);
@@ -352,6 +372,26 @@
         `告警 ${(inc.alarm_ids || []).length} 条 · 首报 ${L.escapeHTML(L.formatTime(inc.first_seen))}`;
     }
 
+    caseTooltip(id) {
+      const c = this.state.cases.get(String(id));
+      if (!c) return '';
+      const x = L.caseInfo(c);
+      const assist = (Array.isArray(c.tasks) ? c.tasks : []).filter((t) => t && t.role === 'assist').length;
+      const due = x.dueText
+        ? `<span style="color:${x.overdue ? '#ff4d4d' : x.warned ? '#ffc53d' : '#e6f3ff'}">` +
+          `${L.escapeHTML(x.stageLabel)}时限 ${L.escapeHTML(x.dueText)}${x.overdue ? ' · 已超期' : x.paused ? ' · 已暂停' : ''}</span><br>`
+        : '';
+      const region = this.regionName(c.region_code);
+      return `<b style="font-size:20px">${L.escapeHTML(x.title)}</b><br>` +
+        `<span style="color:#8fb3d6">${L.escapeHTML(x.no)}</span> · <span style="color:${x.color}">${L.escapeHTML(x.stateLabel)}</span>` +
+        (region ? ` · ${L.escapeHTML(region)}` : '') + '<br>' +
+        `主办 ${L.escapeHTML(x.agency || '待派遣')}` + (assist ? ` · 协办 ${assist} 家` : '') + '<br>' +
+        due +
+        (x.escalated ? '<span style="color:#ff8a1f">已督办</span><br>' : '') +
+        (x.plan ? `<span style="color:#ff8c8c">预案 ${L.escapeHTML(x.plan)}</span><br>` : '') +
+        `<span style="color:#8fb3d6">上报 ${L.escapeHTML(L.formatTime(c.created_at))}</span>`;
+    }
+
     deviceTooltip(id) {
       const d = this.state.devices.get(id);
       if (!d) return '';
@@ -382,6 +422,9 @@
       return head + '<hr style="border:0;border-top:1px solid #2f9bff55;margin:6px 0">' + lines.join('<br>');
     }
   }
+
+  // A map pin on a 24×24 grid, its tip at the bottom (the case's place).
+  const CASE_PIN = 'M12 1a8.5 8.5 0 0 0-8.5 8.5C3.5 15.5 12 23 12 23s8.5-7.5 8.5-13.5A8.5 8.5 0 0 0 12 1z';
 
   function hasPosition(x) {
     return !!x && Number.isFinite(x.lon) && Number.isFinite(x.lat) && !(x.lon === 0 && x.lat === 0);
@@ -435,5 +478,5 @@
     };
   }
 
-  return { LeagueMap, prepareRegions, MAP_NAME, MAP_FONT: FONT, ASPECT_SCALE };
+  return { LeagueMap, prepareRegions, MAP_NAME, MAP_FONT: FONT, ASPECT_SCALE, CASE_PIN };
 });

@@ -84,8 +84,8 @@
     return `<div class="online-cell ${L.rateClass(c.rate)}">` +
       `<div class="online-name">${icon}<span>${L.escapeHTML(label)}</span></div>` +
       `<div class="online-rate">${known ? L.formatRate(c.rate) : '—'}</div>` +
-      `<div class="online-sub"><b>${known ? count(c.online) : '—'}</b> / ${known ? count(c.total) : '—'}</div>` +
-      (c.alarmed ? `<span class="online-alarm" title="告警设备">${count(c.alarmed)}</span>` : '') +
+      `<div class="online-sub"><span><b>${known ? count(c.online) : '—'}</b>/${known ? count(c.total) : '—'}</span>` +
+      (c.alarmed ? `<span class="online-alarm" title="告警设备">${count(c.alarmed)}</span>` : '') + '</div>' +
       `<span class="rate-bar"><i style="width:${pct.toFixed(1)}%"></i></span></div>`;
   }
 
@@ -103,7 +103,7 @@
 
   // ---- incidents
 
-  const MAX_INCIDENT_ROWS = 3;
+  const MAX_INCIDENT_ROWS = 2;
 
   function incidentRow(r, now) {
     const sev = L.SEVERITY[r.severity] || { label: r.severity || '事件', color: '#ff3b3b' };
@@ -128,7 +128,7 @@
     $('incident-empty').classList.toggle('is-good', state.seq !== null);
     setText('incident-empty', state.seq === null ? '等待数据…' : '暂无研判事件');
     const more = rows.length - MAX_INCIDENT_ROWS;
-    setText('incident-more', more > 0 ? `另有 ${count(more)} 起事件未显示` : '');
+    setText('incident-more', more > 0 ? `另有 ${count(more)} 起未显示` : '');
   }
 
   // ---- alarms
@@ -179,8 +179,9 @@
     setText('alarm-more', more > 0 ? `另有 ${count(more)} 条告警未显示` : '');
   }
 
-  // The legend: device kinds; statuses (offline, alarms by severity, env
-  // colours); incident marks. Three columns of four, drawn as small SVGs.
+  // The legend: device kinds and cases; statuses (offline, alarms by
+  // severity, env colours, overdue cases); incident marks. Three columns of
+  // five, drawn as small SVGs.
   function renderLegend() {
     const svg = (w, body) => `<svg class="shape" width="${w}" height="18" viewBox="0 0 ${w} 18">${body}</svg>`;
     const kinds = Object.values(L.KINDS).slice(0, 4).map((k) => `<li>${shapeSVG(k.symbol, k.color)}${L.escapeHTML(k.short)}</li>`);
@@ -198,7 +199,12 @@
       `<li>${svg(22, '<path d="M1 16 L21 2" stroke="#ffc53d" stroke-width="3" stroke-dasharray="4 3"/>')}单站方位线</li>`,
       `<li>${svg(18, '<path d="M9 2 L16 16 L2 16 Z" fill="#3ee08f" stroke="#fff" stroke-width="1.5"/>')}观测塔</li>`,
     ];
+    const pin = (c, x) => `<path transform="translate(${x} 0) scale(0.75)" d="${L.CASE_PIN}" fill="${c}" stroke="#fff" stroke-width="1.5"/>`;
+    const pins = ['reported', 'dispatched', 'accepted', 'resolved'].map((s, i) => pin(L.caseStateInfo(s).color, i * 14)).join('');
     while (kinds.length < 4) kinds.push('<li></li>');
+    // Cases close the first two columns: what is on the map, and its status.
+    kinds.push(`<li>${svg(58, pins)}案件 (按状态)</li>`);
+    status.push(`<li>${svg(18, pin('#ff9a3d', 0).replace('stroke="#fff" stroke-width="1.5"', 'stroke="#ff3b3b" stroke-width="3"'))}超期案件</li>`);
     $('legend').innerHTML = kinds.concat(status, marks).join('');
   }
 
@@ -211,6 +217,7 @@
     renderIncidents(state);
     renderAlarms(state, regionName);
     if (L.renderEnvPanels) L.renderEnvPanels(state);
+    if (L.renderCasePanels) L.renderCasePanels(state);
   }
 
   return { renderPanels, renderLegend, summarise, shapeSVG, setHTML, setText };

@@ -22,7 +22,10 @@
     return Number.isSafeInteger(x) && x >= 0;
   }
 
-  const SINGLETONS = new Set(['stats', 'online']);
+  const SINGLETONS = new Set(['stats', 'online', 'kpi']);
+  // The field of a snapshot body that holds its entity id, where it is not
+  // `id`: a plan banner is keyed by its case.
+  const ID_FIELD = { plan: 'case_id' };
 
   function isObject(x) {
     return x !== null && typeof x === 'object' && !Array.isArray(x);
@@ -37,7 +40,8 @@
 
   // ScreenState is the client's materialised view: devices, active alarms,
   // open incidents, alarm comments, the online-rate summary and the hub
-  // stats, plus the seq of the last delta applied. Entities it does not know
+  // stats; cases, active plans and today's case figures (kpi); plus the seq
+  // of the last delta applied. Entities it does not know
   // are ignored (a newer hub may send more than this page draws).
   class ScreenState {
     constructor() {
@@ -51,8 +55,11 @@
       this.alarms = new Map();
       this.incidents = new Map();
       this.comments = new Map();
+      this.cases = new Map();
+      this.plans = new Map(); // active plans by case id (the banner)
       this.stats = null;
       this.online = null;
+      this.kpi = null; // today's case figures, id "today"
     }
 
     replace(entities, seq) {
@@ -61,9 +68,10 @@
       for (const name of Object.keys(e)) {
         for (const x of list(e[name])) {
           if (!isObject(x)) continue;
-          const hasID = x.id !== undefined && x.id !== null;
-          // stats and online are singletons: their id does not matter.
-          if (hasID || SINGLETONS.has(name)) this.upsert(name, hasID ? String(x.id) : '', x);
+          const key = x[ID_FIELD[name] || 'id'] !== undefined ? x[ID_FIELD[name] || 'id'] : x.id;
+          const hasID = key !== undefined && key !== null;
+          // stats, online and kpi are singletons: their id does not matter.
+          if (hasID || SINGLETONS.has(name)) this.upsert(name, hasID ? String(key) : '', x);
         }
       }
       this.seq = seq;
@@ -95,6 +103,13 @@
           this.incidents.set(id, data);
           return true;
         case 'alarm_comment': this.comments.set(id, data); return true;
+        case 'case': this.cases.set(id, data); return true;
+        case 'plan':
+          // A stood-down plan is removed; one sent with stood_down_at is over too.
+          if (data.stood_down_at) return this.remove('plan', id);
+          this.plans.set(id, data);
+          return true;
+        case 'kpi': this.kpi = data; return true;
         case 'online': this.online = data; return true;
         case 'stats': this.stats = data; return true;
       }
@@ -111,6 +126,9 @@
         }
         case 'incident': return this.incidents.delete(id);
         case 'alarm_comment': return this.comments.delete(id);
+        case 'case': return this.cases.delete(id);
+        case 'plan': return this.plans.delete(id);
+        case 'kpi': this.kpi = null; return true;
         case 'online': this.online = null; return true;
         case 'stats': this.stats = null; return true;
       }

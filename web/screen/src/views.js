@@ -1,8 +1,9 @@
 // views.js — pure functions that turn the entity state into what the panels
 // and the map show: AQI and water-class rows and colours, water levels
 // against their warning lines, incidents and their bearing lines, alarm
-// order, online rates. No DOM and no ECharts: test/views.test.js runs them
-// in node.
+// order, online rates; the case funnel and states, the agency ranking, the
+// plan banner and the cases on the map and in the ticker. No DOM and no
+// ECharts: test/views.test.js and test/cases.test.js run them in node.
 (function (root, factory) {
   if (typeof module === 'object' && module.exports) module.exports = factory(require('./labels.js'));
   else root.HubScreen = Object.assign(root.HubScreen || {}, factory(root.HubScreen));
@@ -539,6 +540,176 @@
     return (p === 100 || p === 0 ? p.toFixed(0) : p.toFixed(1)) + '%';
   }
 
+  // ---- cases: the dispatch loop's case, plan and kpi entities
+
+  function isObj(x) {
+    return x !== null && typeof x === 'object' && !Array.isArray(x);
+  }
+
+  function whole(x) {
+    return num(x) !== null && x > 0 ? Math.round(x) : 0;
+  }
+
+  // isOpenCase: still being worked (not 已结案 or 不予立案).
+  function isOpenCase(c) {
+    return !!c && L.caseStateInfo(c.state).open;
+  }
+
+  // caseFunnel: 上报 → 立案 → 派遣 → 处置 → 结案 from kpi.funnel, each step
+  // with its share of 上报 (null with nothing reported), in whole percent.
+  function caseFunnel(kpi) {
+    const f = kpi && isObj(kpi.funnel) ? kpi.funnel : {};
+    const top = whole(f.reported);
+    return L.FUNNEL_STEPS.map((s) => {
+      const n = whole(f[s.id]);
+      const share = top > 0 ? Math.min(1, n / top) : null;
+      return { step: s.id, label: s.label, n, share, shareText: share === null ? '—' : Math.round(share * 100) + '%' };
+    });
+  }
+
+  // caseStateRows: today's cases by state (kpi.by_state), in the loop's
+  // order, the states with none left out; states the page does not know
+  // come last, under their raw name.
+  function caseStateRows(kpi) {
+    const by = kpi && isObj(kpi.by_state) ? kpi.by_state : {};
+    return Object.keys(by)
+      .filter((k) => whole(by[k]) > 0)
+      .map((k) => {
+        const s = L.caseStateInfo(k);
+        return { state: k, label: s.label, color: s.color, open: s.open, n: whole(by[k]), order: s.order };
+      })
+      .sort((x, y) => x.order - y.order || x.state.localeCompare(y.state))
+      .map(({ order, ...r }) => r);
+  }
+
+  // caseSummary: what the 案件办理 strip shows. known is false until the hub
+  // has sent its kpi entity (an older hub never does).
+  function caseSummary(kpi) {
+    const known = isObj(kpi);
+    const rate = known && num(kpi.on_time_resolve_rate) !== null ? Math.max(0, Math.min(1, kpi.on_time_resolve_rate)) : null;
+    const states = caseStateRows(kpi);
+    return {
+      known,
+      funnel: caseFunnel(kpi),
+      states,
+      open: states.filter((r) => r.open).reduce((s, r) => s + r.n, 0),
+      overdue: known ? whole(kpi.overdue) : null,
+      onTimeRate: rate,
+      onTimeText: formatRate(rate),
+      onTimeClass: rateClass(rate),
+      asOf: known ? kpi.as_of || '' : '',
+    };
+  }
+
+  // agencyRanking: the top agencies by 综合指标值 (kpi.agencies, last 30
+  // days): rank, name, score and 按期处置率.
+  function agencyRanking(kpi, limit) {
+    const rows = kpi && Array.isArray(kpi.agencies) ? kpi.agencies.filter(isObj) : [];
+    const rank = (r) => (num(r.rank) !== null && r.rank > 0 ? r.rank : Infinity);
+    return rows
+      .slice()
+      .sort((x, y) => rank(x) - rank(y) || (num(y.score) || 0) - (num(x.score) || 0) || String(x.key).localeCompare(String(y.key)))
+      .slice(0, limit === undefined ? 8 : limit)
+      .map((r, i) => {
+        const rates = isObj(r.rates) ? r.rates : {};
+        const onTime = num(rates.on_time_resolve_rate);
+        const score = num(r.score);
+        return {
+          rank: rank(r) === Infinity ? i + 1 : r.rank,
+          key: String(r.key === undefined ? '' : r.key),
+          name: r.name || L.agencyName(r.key) || '—',
+          score, scoreText: score === null ? '—' : score.toFixed(1),
+          onTime, onTimeText: formatRate(onTime), onTimeClass: rateClass(onTime),
+          cases: whole(r.cases), overdue: whole(r.overdue),
+        };
+      });
+  }
+
+  // planLevel: "Ⅳ级" → "Ⅳ级响应"; none → "应急响应".
+  function planLevel(level) {
+    const s = String(level || '').trim();
+    if (!s) return '应急响应';
+    return /响应$/.test(s) ? s : s + '响应';
+  }
+
+  // planName drops the response level the catalogue writes after a plan's
+  // name ("…应急预案（Ⅳ级响应）"): the banner already leads with it.
+  function planName(name) {
+    const s = String(name || '').trim();
+    return s.replace(/\s*[（(][^（()）]*响应[)）]\s*$/, '') || s || '应急预案';
+  }
+
+  // levelRank orders response levels, Ⅰ级 (the gravest) first: 1 … 4, and 9
+  // for a level that names no grade.
+  function levelRank(level) {
+    const m = /^\s*(Ⅳ|Ⅲ|Ⅱ|Ⅰ|IV|III|II|I|[1-4一二三四])/i.exec(String(level || ''));
+    if (!m) return 9;
+    const k = m[1].toUpperCase();
+    return { Ⅰ: 1, I: 1, 1: 1, 一: 1, Ⅱ: 2, II: 2, 2: 2, 二: 2, Ⅲ: 3, III: 3, 3: 3, 三: 3, Ⅳ: 4, IV: 4, 4: 4, 四: 4 }[k] || 9;
+  }
+
+  // planBanners: the active plans (plan entities), the gravest response
+  // first, then the latest activated, each with the banner's text:
+  // 【Ⅳ级响应】森林火情应急预案 · <case title> · 已预置资源 N
+  function planBanners(plans) {
+    return Array.from(values(plans))
+      .filter((p) => isObj(p) && !p.stood_down_at)
+      .map((p) => {
+        const level = planLevel(p.level);
+        const name = planName(p.name);
+        const resources = Array.isArray(p.resources) ? p.resources.length : 0;
+        const title = String(p.title || p.case_no || '').trim();
+        return {
+          id: String(p.case_id === undefined ? '' : p.case_id), caseNo: p.case_no || '', planId: p.plan_id || '',
+          level, name, title, resources, activatedAt: p.activated_at || '', regionCode: p.region_code || '',
+          text: `【${level}】${name}` + (title ? ` · ${title}` : '') + ` · 已预置资源 ${resources}`,
+        };
+      })
+      .sort((x, y) => levelRank(x.level) - levelRank(y.level) || timeMs(y.activatedAt) - timeMs(x.activatedAt) ||
+        y.id.localeCompare(x.id));
+  }
+
+  // caseInfo: one case as the map's tooltip and the ticker show it.
+  function caseInfo(c, now) {
+    const s = L.caseStateInfo(c.state);
+    const sla = isObj(c.sla) ? c.sla : null;
+    const due = sla && sla.due ? sla.due : c.resolve_due || '';
+    const agencyId = c.agency_id || '';
+    const point = hasPoint([c.lon, c.lat]) ? [c.lon, c.lat] : null;
+    return {
+      id: String(c.id), no: c.no || String(c.id), title: c.title || c.category || '案件',
+      state: c.state || '', stateLabel: s.label, color: s.color, open: s.open,
+      severity: c.severity || '', category: c.category || '',
+      agencyId, agency: agencyId ? L.agencyName(agencyId) : '',
+      stage: sla ? sla.stage || '' : '', stageLabel: sla ? L.slaStageLabel(sla.stage) : '',
+      due, dueText: due ? L.formatDue(due, now) : '',
+      overdue: !!(sla && sla.overdue), warned: !!(sla && sla.warned && !sla.overdue), paused: !!(sla && sla.paused_at),
+      escalated: !!c.escalated, plan: isObj(c.plan) && !c.plan.stood_down_at ? planName(c.plan.name) : '',
+      point, createdAt: c.created_at || '', updatedAt: c.updated_at || '',
+    };
+  }
+
+  // caseMapItems: the open cases that have a position, as map points in
+  // their state's colour; overdue ones last so they are drawn on top.
+  function caseMapItems(cases) {
+    const out = [];
+    for (const c of values(cases)) {
+      if (!isObj(c) || !isOpenCase(c) || !hasPoint([c.lon, c.lat])) continue;
+      const s = L.caseStateInfo(c.state);
+      out.push({ caseId: String(c.id), value: [c.lon, c.lat], state: c.state, color: s.color, overdue: !!(c.sla && c.sla.overdue) });
+    }
+    return out.sort((x, y) => Number(x.overdue) - Number(y.overdue) || x.caseId.localeCompare(y.caseId));
+  }
+
+  // latestCases: the newest open cases (by created_at), for the ticker.
+  function latestCases(cases, limit, now) {
+    return Array.from(values(cases))
+      .filter((c) => isObj(c) && isOpenCase(c))
+      .sort((x, y) => timeMs(y.created_at) - timeMs(x.created_at) || String(y.id).localeCompare(String(x.id), undefined, { numeric: true }))
+      .slice(0, limit === undefined ? 5 : limit)
+      .map((c) => caseInfo(c, now));
+  }
+
   // ---- collections: Maps or plain arrays/objects
 
   function values(c) {
@@ -566,5 +737,7 @@
     incidentPoint, incidentRows, bearingSegments, focusIncident, focusBounds, distanceM, bearingDeg,
     alarmCategory, isPinned, orderAlarms, commentsByAlarm,
     onlineRows, rateClass, formatRate,
+    isOpenCase, caseFunnel, caseStateRows, caseSummary, agencyRanking, planLevel, planName, levelRank, planBanners,
+    caseInfo, caseMapItems, latestCases,
   };
 });

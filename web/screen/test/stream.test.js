@@ -215,13 +215,13 @@ test('incidents, alarm comments and the online summary are kept; unknown entitie
     alarm_comment: [{ id: 1, alarm_id: 5, text: '已派人' }, { id: 2, alarm_id: 6, text: '核实中' }],
     online: [{ id: 'summary', all: { total: 2, online: 2, rate: 1 }, by_kind: {} }],
     stats: [{ readings_total: 3 }], // a singleton needs no id
-    case: [{ id: 9 }],
+    resource: [{ id: 'r1' }], // not drawn by this page
   }, 40);
   assert.equal(st.incidents.size, 1);
   assert.equal(st.comments.size, 2);
   assert.equal(st.online.all.rate, 1);
   assert.equal(st.stats.readings_total, 3);
-  assert.equal(st.case, undefined);
+  assert.equal(st.resource, undefined);
 
   assert.equal(st.apply({ seq: 41, entity: 'incident', op: 'upsert', id: '2', data: { id: 2, status: 'open' } }), true);
   assert.equal(st.apply({ seq: 42, entity: 'incident', op: 'upsert', id: '1', data: { id: 1, status: 'closed' } }), true);
@@ -237,7 +237,7 @@ test('incidents, alarm comments and the online summary are kept; unknown entitie
 
   st.apply({ seq: 46, entity: 'online', op: 'upsert', id: 'summary', data: { all: { total: 2, online: 1, rate: 0.5 }, by_kind: {} } });
   assert.equal(st.online.all.rate, 0.5);
-  assert.equal(st.apply({ seq: 47, entity: 'case', op: 'upsert', id: '9', data: { id: 9 } }), false);
+  assert.equal(st.apply({ seq: 47, entity: 'resource', op: 'upsert', id: 'r1', data: { id: 'r1' } }), false);
   assert.equal(st.seq, 47);
   assert.equal(st.applied, 7);
 });
@@ -258,4 +258,38 @@ test('new entities arrive through the stream like the old ones', () => {
   assert.ok(s.state.comments.has('1'));
   assert.equal(s.counts.malformed, 0);
   assert.deepEqual(seen, ['snapshot', 'incident', 'online', 'resource', 'alarm_comment']);
+});
+
+test('cases, active plans and today\'s case figures are kept; a stood-down plan leaves', () => {
+  const st = new ScreenState();
+  st.replace({
+    case: [{ id: 42, no: 'YW20261121000042', state: 'dispatched' }, { id: 43, state: 'closed' }],
+    // A plan body has no id: it is keyed by case_id. kpi has none either.
+    plan: [{ case_id: 42, plan_id: 'forest-fire-iv', name: '森林火情应急预案', level: 'Ⅳ级', resources: ['r1', 'r2'] }],
+    kpi: [{ as_of: '2026-11-21T08:00:00Z', funnel: { reported: 2 } }],
+  }, 10);
+  assert.deepEqual([...st.cases.keys()], ['42', '43'], 'closed cases stay entities; the views leave them off the map');
+  assert.equal(st.plans.get('42').plan_id, 'forest-fire-iv');
+  assert.equal(st.kpi.funnel.reported, 2);
+
+  const s = harness();
+  const seen = [];
+  s.onChange = (kind, entity) => seen.push(entity || kind);
+  s.start();
+  s.socket().send({ type: 'snapshot', seq: 1, entities: { case: [{ id: 1, state: 'reported' }] } });
+  s.socket().send({ type: 'delta', seq: 2, entity: 'case', op: 'upsert', id: '1', data: { id: 1, state: 'registered' } });
+  s.socket().send({ type: 'delta', seq: 3, entity: 'plan', op: 'upsert', id: '1', data: { case_id: 1, name: 'p', level: 'Ⅲ级' } });
+  s.socket().send({ type: 'delta', seq: 4, entity: 'kpi', op: 'upsert', id: 'today', data: { overdue: 3 } });
+  assert.equal(s.state.cases.get('1').state, 'registered');
+  assert.equal(s.state.plans.size, 1);
+  assert.equal(s.state.kpi.overdue, 3);
+  s.socket().send({ type: 'delta', seq: 5, entity: 'plan', op: 'remove', id: '1' });
+  s.socket().send({ type: 'delta', seq: 6, entity: 'case', op: 'remove', id: '1' });
+  s.socket().send({ type: 'delta', seq: 7, entity: 'plan', op: 'upsert', id: '2', data: { case_id: 2, stood_down_at: '2026-11-21T09:00:00Z' } });
+  s.socket().send({ type: 'delta', seq: 8, entity: 'kpi', op: 'remove', id: 'today' });
+  assert.equal(s.state.plans.size, 0, 'removed, and an upsert of a stood-down plan is no banner');
+  assert.equal(s.state.cases.size, 0);
+  assert.equal(s.state.kpi, null);
+  assert.equal(s.state.seq, 8);
+  assert.deepEqual(seen, ['snapshot', 'case', 'plan', 'kpi', 'plan', 'case', 'plan', 'kpi']);
 });
