@@ -1,7 +1,10 @@
 package api
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -130,6 +133,7 @@ func (s *server) getCase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := caseDetail{Case: c, Timeline: nonNil(tl), Suggestion: c.Suggestion}
+	w.Header().Set("ETag", strconv.Quote(strconv.FormatInt(c.Version, 10)))
 	switch dispatch.State(c.State) {
 	case dispatch.Reported, dispatch.Registered, dispatch.Returned:
 		if sg, err := s.opts.Dispatch.Suggest(r.Context(), id); err == nil {
@@ -161,11 +165,11 @@ func (s *server) act(action string) http.HandlerFunc {
 			return
 		}
 		var a dispatch.Action
-		if r.ContentLength != 0 && !decode(w, r, &a) {
+		if !decodeOptional(w, r, &a) {
 			return
 		}
 		a.Name = action
-		if m := strings.Trim(r.Header.Get("If-Match"), `"W/`); m != "" && a.Version == 0 {
+		if m := strings.Trim(r.Header.Get("If-Match"), `"W/`); m != "" && m != "*" && a.Version == 0 {
 			v, err := strconv.ParseInt(m, 10, 64)
 			if err != nil {
 				writeError(w, http.StatusBadRequest, "invalid", "If-Match must be the case version")
@@ -253,6 +257,24 @@ func (s *server) kpis(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)
+}
+
+// decodeOptional decodes a JSON body if there is one: actions without
+// fields may be posted empty (also chunked, with no length).
+func decodeOptional(w http.ResponseWriter, r *http.Request, v any) bool {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if tooBig := new(http.MaxBytesError); errors.As(err, &tooBig) {
+		writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("request body over %d bytes", maxBody))
+		return false
+	} else if err != nil {
+		writeError(w, http.StatusBadRequest, "malformed", "request body: "+err.Error())
+		return false
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return true
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return decode(w, r, v)
 }
 
 func nonNil[T any](xs []T) []T {

@@ -40,7 +40,7 @@ func (s *Service) register(ctx context.Context, ch *change, a Action) error {
 	return nil
 }
 
-func (s *Service) reject(ch *change, a Action) error {
+func (s *Service) reject(ctx context.Context, ch *change, a Action) error {
 	if err := from(ch, ActReject); err != nil {
 		return err
 	}
@@ -48,7 +48,13 @@ func (s *Service) reject(ch *change, a Action) error {
 		return fmt.Errorf("%w: rejecting a report needs a reason", ErrInvalid)
 	}
 	ch.c.RejectReason = a.Reason
-	return ch.move(Rejected, ActReject, a.Reason, nil)
+	if err := ch.move(Rejected, ActReject, a.Reason, nil); err != nil {
+		return err
+	}
+	if ch.c.Plan.Active() {
+		return s.standDown(ctx, ch, "不予立案，预案终止")
+	}
+	return nil
 }
 
 // dispatch is 派遣 (and 返工's re-dispatch): the lead agency is the caller's
@@ -59,17 +65,7 @@ func (s *Service) dispatch(ctx context.Context, ch *change, a Action) error {
 		return err
 	}
 	cat := s.categories[ch.c.Category]
-	var plan *Plan
-	if ch.c.Plan.Active() {
-		if p, ok := s.plans[ch.c.Plan.PlanID]; ok {
-			plan = &p
-		}
-	}
-	leadType := cat.AgencyType
-	if plan != nil && plan.Lead != "" {
-		leadType = plan.Lead
-	}
-	sugg := s.route(cat, leadType, ch.c)
+	sugg, plan := s.suggestion(ch.c)
 	lead, note := a.AgencyID, "按建议派遣："+sugg.Reason
 	if lead == "" {
 		lead = sugg.AgencyID
@@ -180,7 +176,14 @@ func (s *Service) giveBack(ch *change, a Action) error {
 		return err
 	}
 	ch.c.Returns++
-	ch.c.ReturnReason, ch.c.SLA, ch.c.Tasks = a.Reason, nil, nil
+	withdrawExtension(ch)
+	for _, t := range ch.c.Tasks {
+		if t.Role == model.TaskAssist {
+			ch.send(t.AgencyID, "case.recalled", "主办单位退回，待重新派遣")
+		}
+	}
+	// Back with the dispatcher: no agency's clock runs until re-dispatch.
+	ch.c.ReturnReason, ch.c.SLA, ch.c.Tasks, ch.c.ResolveDue = a.Reason, nil, nil, time.Time{}
 	return nil
 }
 
@@ -220,6 +223,7 @@ func (s *Service) resolve(ch *change, a Action) error {
 		return err
 	}
 	ch.c.Photos = append(ch.c.Photos, a.Photos...)
+	withdrawExtension(ch)
 	ch.c.Resolution, ch.c.ResolvedAt = a.Note, ch.at
 	ch.c.ResolvedOnTime = !ch.at.After(ch.c.ResolveDue)
 	ch.c.SLA = s.clock(model.StageVerify, ch.at, s.limits(&ch.c).Verify)
@@ -259,19 +263,18 @@ func (s *Service) requestExtension(ch *change, a Action) error {
 		return fmt.Errorf("%w: an extension request is already pending", ErrInvalid)
 	}
 	ch.c.Extensions = append(ch.c.Extensions, model.Extension{RequestedBy: ch.who.Name, RequestedAt: ch.at,
-		Extra: extraDuration(*a.Extra), Reason: a.Reason, Status: model.ExtensionPending})
+		Extra: a.Extra.String(), Reason: a.Reason, Status: model.ExtensionPending})
 	ch.event(ActRequestExtend, "", a.Reason, map[string]string{"extra": a.Extra.String()})
 	return nil
 }
 
-// extraDuration stores an extension's extra time; working days count as
-// whole days (24 h each) in the record, the deadline itself moves by the
-// calendar.
-func extraDuration(l sla.Limit) time.Duration {
-	if l.Clock == sla.WorkDays {
-		return time.Duration(l.Days) * 24 * time.Hour
+// withdrawExtension closes a pending request when the case leaves the
+// 处置 stage undecided (反馈, 退回, 返工).
+func withdrawExtension(ch *change) {
+	if i := pendingExtension(ch.c); i >= 0 {
+		e := &ch.c.Extensions[i]
+		e.Status, e.DecidedBy, e.DecidedAt = model.ExtensionWithdrawn, ch.who.Name, ch.at
 	}
-	return l.D
 }
 
 func pendingExtension(c model.Case) int {
@@ -279,6 +282,9 @@ func pendingExtension(c model.Case) int {
 }
 
 func (s *Service) decideExtension(ch *change, a Action) error {
+	if ch.c.State != string(Accepted) {
+		return fmt.Errorf("%w: extensions are decided on an accepted case, not a %s one", ErrIllegalTransition, ch.c.State)
+	}
 	i := pendingExtension(ch.c)
 	if i < 0 {
 		return fmt.Errorf("%w: no extension request is pending", ErrInvalid)
@@ -294,21 +300,20 @@ func (s *Service) decideExtension(ch *change, a Action) error {
 		ch.send(ch.c.AgencyID, "case.extension_denied", a.Note)
 		return nil
 	}
-	e.Status = model.ExtensionApproved
-	clock := s.limits(&ch.c).Resolve.Clock
-	extra := sla.Limit{Clock: clock, D: e.Extra}
-	if clock == sla.WorkDays {
-		extra = sla.Limit{Clock: clock, Days: int(e.Extra / (24 * time.Hour))}
+	extra, err := sla.ParseLimit(e.Extra)
+	if err != nil {
+		return fmt.Errorf("%w: the pending request's extra time %q: %v", ErrInvalid, e.Extra, err)
 	}
+	e.Status = model.ExtensionApproved
 	ch.c.ResolveDue = s.cal.Extend(ch.c.ResolveDue, extra)
 	if ch.c.SLA != nil && ch.c.SLA.Stage == model.StageResolve {
 		ch.c.SLA.Due = ch.c.ResolveDue
-		ch.c.SLA.WarnAt = s.warnAt(ch.c.SLA.Start, ch.c.SLA.Due, clock)
-		ch.c.SLA.Warned = !ch.at.Before(ch.c.SLA.WarnAt) && ch.c.SLA.Warned
+		ch.c.SLA.WarnAt = s.warnAt(ch.c.SLA.Start, ch.c.SLA.Due, s.limits(&ch.c).Resolve.Clock)
+		ch.c.SLA.Warned = ch.c.SLA.Warned && !ch.at.Before(ch.c.SLA.WarnAt)
 		ch.c.SLA.Overdue = false
 	}
 	ch.event(ActDecideExtend, "", joinNote("延期批准，处置时限至 "+ch.c.ResolveDue.Format(time.RFC3339), a.Note),
-		map[string]any{"resolve_due": ch.c.ResolveDue})
+		map[string]any{"resolve_due": ch.c.ResolveDue, "extra": e.Extra})
 	ch.send(ch.c.AgencyID, "case.extension_approved", a.Note)
 	return nil
 }
@@ -329,8 +334,11 @@ func (s *Service) verify(ctx context.Context, ch *change, a Action) error {
 		if err := ch.move(Dispatched, ActVerify, "核查不通过，返工："+a.Reason, map[string]bool{"pass": false}); err != nil {
 			return err
 		}
+		// 返工 is a fresh round with a fresh allowance; the failed 反馈
+		// no longer counts as resolved.
 		lim := s.limits(&ch.c)
 		ch.c.Reworks++
+		ch.c.ResolvedAt, ch.c.ResolvedOnTime = time.Time{}, false
 		ch.c.ResolveDue = s.cal.Due(ch.at, lim.Resolve)
 		ch.c.SLA = s.clock(model.StageSign, ch.at, lim.Sign)
 		for i := range ch.c.Tasks {
@@ -390,17 +398,24 @@ func (s *Service) resume(ch *change, a Action) error {
 		return err
 	}
 	if c := ch.c.SLA; c != nil && !c.PausedAt.IsZero() {
-		clock := sla.Natural
-		if c.Working {
-			clock = sla.WorkHours
+		lim, paused := s.limits(&ch.c), c.PausedAt
+		// Each deadline still ahead at the pause keeps what was left of it,
+		// in its own clock; one already passed stays passed.
+		shift := func(t time.Time, clock sla.Clock) time.Time {
+			if t.IsZero() || !t.After(paused) {
+				return t
+			}
+			return s.cal.Resume(ch.at, s.cal.Remaining(paused, t, clock), clock)
 		}
-		shift := func(t time.Time) time.Time {
-			return s.cal.Resume(ch.at, s.cal.Remaining(c.PausedAt, t, clock), clock)
+		stage := lim.clock(c.Stage)
+		c.Due, c.WarnAt = shift(c.Due, stage), shift(c.WarnAt, stage)
+		c.Start, c.PausedAt = c.Start.Add(ch.at.Sub(paused)), time.Time{}
+		ch.c.ResolveDue = shift(ch.c.ResolveDue, lim.Resolve.Clock)
+		for i := range ch.c.Tasks {
+			if t := &ch.c.Tasks[i]; t.ReportedAt.IsZero() {
+				t.Due = shift(t.Due, orLimit(lim.ReportIn, lim.Sign).Clock)
+			}
 		}
-		if !ch.c.ResolveDue.IsZero() && ch.c.ResolveDue.After(c.PausedAt) {
-			ch.c.ResolveDue = shift(ch.c.ResolveDue)
-		}
-		c.Due, c.WarnAt, c.PausedAt = shift(c.Due), shift(c.WarnAt), time.Time{}
 	}
 	ch.c.SuspendedFrom, ch.c.SuspendReason = "", ""
 	return nil
@@ -416,6 +431,17 @@ func (s *Service) evaluate(ch *change, a Action) error {
 	ch.c.Rating, ch.c.RatingNote = a.Rating, a.Note
 	ch.event(ActEvaluate, "", a.Note, map[string]int{"rating": a.Rating})
 	return nil
+}
+
+// clock returns how a stage's limit is counted.
+func (l Limits) clock(stage string) sla.Clock {
+	switch stage {
+	case model.StageSign:
+		return l.Sign.Clock
+	case model.StageVerify:
+		return l.Verify.Clock
+	}
+	return l.Resolve.Clock
 }
 
 // clock starts a stage's SLA clock.

@@ -155,7 +155,7 @@ func (s *Service) apply(ctx context.Context, ch *change, a Action) error {
 	case ActRegister:
 		return s.register(ctx, ch, a)
 	case ActReject:
-		return s.reject(ch, a)
+		return s.reject(ctx, ch, a)
 	case ActDispatch:
 		return s.dispatch(ctx, ch, a)
 	case ActAccept:
@@ -253,29 +253,59 @@ func taskOf(c model.Case, agency string) *model.CaseTask {
 // published tells the screens and wakes the workers after a commit.
 func (s *Service) published(ch *change) {
 	c := ch.c
-	c.Reporter = nil // personal data stays off the wall
-	s.opts.Live.Upsert(EntityCase, caseKey(c.ID), c)
-	switch {
-	case c.Plan.Active():
-		s.opts.Live.Upsert(EntityPlan, caseKey(c.ID), banner(c))
-	case ch.was.Plan.Active():
-		s.opts.Live.Remove(EntityPlan, caseKey(c.ID))
-	}
+	s.show(c, ch.was.Plan.Active())
 	if len(ch.w.Outbox) > 0 {
 		s.opts.Delivered()
 	}
-	if c.SLA != nil && c.SLA.PausedAt.IsZero() {
-		next := c.SLA.WarnAt
-		if c.SLA.Warned {
-			next = c.SLA.Due
+	if clk := c.SLA; clk != nil && clk.PausedAt.IsZero() && !clk.Overdue {
+		next := clk.WarnAt
+		if clk.Warned {
+			next = clk.Due
 		}
 		s.arm(next)
+	}
+	for _, t := range c.Tasks {
+		if t.ReportedAt.IsZero() && !t.Overdue {
+			s.arm(t.Due)
+		}
 	}
 	select {
 	case s.kpiDirty <- struct{}{}:
 	default:
 	}
 	s.log.Info("case changed", "case_id", c.ID, "state", c.State, "version", c.Version, "by", ch.who.Name)
+}
+
+// show puts a case on the screens: open cases and active plans; closed
+// and rejected cases leave (today's figures keep counting them).
+func (s *Service) show(c model.Case, hadPlan bool) {
+	c.Reporter = nil // personal data stays off the wall
+	key := caseKey(c.ID)
+	if c.State == string(Closed) || c.State == string(Rejected) {
+		s.opts.Live.Remove(EntityCase, key)
+	} else {
+		s.opts.Live.Upsert(EntityCase, key, c)
+	}
+	switch {
+	case c.Plan.Active():
+		s.opts.Live.Upsert(EntityPlan, key, banner(c))
+	case hadPlan:
+		s.opts.Live.Remove(EntityPlan, key)
+	}
+}
+
+// showOpen puts every open case and active plan on the screens (at start:
+// the live state is not kept across restarts).
+func (s *Service) showOpen(ctx context.Context) error {
+	cases, err := s.opts.Store.ListCases(ctx, store.CaseFilter{States: []string{string(Reported), string(Registered),
+		string(Dispatched), string(Accepted), string(Returned), string(Resolved), string(Suspended)}})
+	if err != nil {
+		return err
+	}
+	for _, c := range cases {
+		s.show(c, false)
+	}
+	return nil
 }
 
 // Banner is the active-plan banner on every screen.

@@ -1,9 +1,12 @@
-// Package dispatch will run each case through the 一网统管 loop
-// (上报 → 立案 → 派遣 → 签收/处置 → 反馈 → 核查 → 结案 → 评价) to the agencies
-// responsible, consuming the engine's incidents and the hotline's reports.
-// So far it holds the case states and the transitions between them (SPEC §6),
-// the contract the rest of the loop is built on. It must not reach into
-// ingest or the engine's internals: incidents arrive through its own API.
+// Package dispatch runs each case through the 一网统管 loop
+// (上报 → 立案 → 派遣 → 签收/处置 → 反馈 → 核查 → 结案 → 评价) to the agency
+// responsible: cases from the engine's incidents and from people's reports,
+// routing up the region hierarchy, roles per action, SLA clocks with 督办,
+// 吹哨报到, 延期, 挂账, 预案 with the nearest resources, a durable outbox for
+// agency webhooks, and the 综合评价 KPIs. Categories, agencies, plans and
+// resources are data (Catalogue). Every change is one store transaction
+// guarded by the case's version. It must not reach into ingest or the
+// engine's internals: incidents arrive through its own API.
 package dispatch
 
 import (
@@ -37,7 +40,7 @@ var transitions = map[State][]State{
 	Returned:   {Dispatched, Suspended},
 	Accepted:   {Resolved, Suspended},
 	Resolved:   {Closed, Dispatched},
-	Suspended:  {Registered, Dispatched, Accepted},
+	Suspended:  {Registered, Dispatched, Returned, Accepted},
 	Rejected:   nil,
 	Closed:     nil,
 }

@@ -74,10 +74,26 @@ func (f *fakeIncidents) Incident(_ context.Context, id int64) (model.Incident, e
 	return in, nil
 }
 
+func (f *fakeIncidents) Incidents(_ context.Context, flt store.IncidentFilter) ([]model.Incident, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []model.Incident
+	for _, in := range f.byID {
+		if flt.Status == "" || in.Status == flt.Status {
+			out = append(out, in)
+		}
+	}
+	return out, nil
+}
+
 func (f *fakeIncidents) LinkCase(_ context.Context, incidentID, caseID int64) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.links[incidentID] = caseID
+	if in, ok := f.byID[incidentID]; ok {
+		in.CaseID = caseID
+		f.byID[incidentID] = in
+	}
 	return nil
 }
 

@@ -26,6 +26,7 @@ type Regions interface {
 // Incidents is the event engine's side of incident cases.
 type Incidents interface {
 	Incident(ctx context.Context, id int64) (model.Incident, error)
+	Incidents(ctx context.Context, f store.IncidentFilter) ([]model.Incident, error)
 	// LinkCase records the case an incident opened.
 	LinkCase(ctx context.Context, incidentID, caseID int64) error
 }
@@ -192,20 +193,38 @@ func (s *Service) Suggest(ctx context.Context, id int64) (model.Routing, error) 
 	if err != nil {
 		return model.Routing{}, err
 	}
-	cat, ok := s.categories[c.Category]
-	if !ok {
+	if _, ok := s.categories[c.Category]; !ok {
 		return model.Routing{}, fmt.Errorf("%w category %q", ErrUnknown, c.Category)
 	}
-	return s.route(cat, cat.AgencyType, c), nil
+	sg, _ := s.suggestion(c)
+	return sg, nil
+}
+
+// suggestion is the lead agency a dispatch without a choice goes to: the
+// owner of the category, or of the active plan's lead type; with the plan.
+func (s *Service) suggestion(c model.Case) (model.Routing, *Plan) {
+	cat := s.categories[c.Category]
+	leadType := cat.AgencyType
+	var plan *Plan
+	if c.Plan.Active() {
+		if p, ok := s.plans[c.Plan.PlanID]; ok {
+			plan = &p
+			if p.Lead != "" {
+				leadType = p.Lead
+			}
+		}
+	}
+	return s.route(cat, leadType, c), plan
 }
 
 // limits returns a category's limits for a severity.
+// A severity's entry may set only what differs from the default.
 func (s *Service) limits(c *model.Case) Limits {
 	cat := s.categories[c.Category]
-	if l, ok := cat.SLA[c.Severity]; ok {
-		return l
-	}
-	return cat.SLA["default"]
+	l, def := cat.SLA[c.Severity], cat.SLA["default"]
+	l.Sign, l.Resolve = orLimit(l.Sign, def.Sign), orLimit(l.Resolve, def.Resolve)
+	l.Verify, l.ReportIn = orLimit(l.Verify, def.Verify), orLimit(l.ReportIn, def.ReportIn)
+	return l
 }
 
 func (s *Service) now() time.Time { return s.opts.Now().UTC() }

@@ -31,6 +31,9 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	}
 	now := s.now()
 	var errs []error
+	if err := s.Reconcile(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	for _, c := range cases {
 		if err := s.sweepCase(ctx, c, now, &res); err != nil && !errors.Is(err, store.ErrConflict) {
 			errs = append(errs, fmt.Errorf("case %d: %w", c.ID, err))
@@ -42,10 +45,12 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 
 func (s *Service) sweepCase(ctx context.Context, c model.Case, now time.Time, res *SweepResult) error {
 	if c.State == string(Resolved) && s.sensorConfirms(ctx, c, now) {
-		res.SensorVerified++
 		pass := true
 		_, err := s.Act(ctx, Actor{Name: "sensor", Role: RoleSystem}, c.ID,
 			Action{Name: ActVerify, Pass: &pass, Version: c.Version, Note: "传感器核查：设备事件消除后持续正常"})
+		if err == nil {
+			res.SensorVerified++
+		}
 		return err
 	}
 	ch := s.begin(c, System)
@@ -60,7 +65,8 @@ func (s *Service) sweepCase(ctx context.Context, c model.Case, now time.Time, re
 			clk.Overdue, clk.Warned = true, true
 			res.Overdue++
 			ch.event(actOverdue, "", fmt.Sprintf("%s超时，截止 %s", stageLabel(clk.Stage), clk.Due.Format(time.RFC3339)), nil)
-			if s.escalate(ch, stageLabel(clk.Stage)+"超时") {
+			// The agency answers for 签收 and 处置; 核查 is the centre's own.
+			if s.escalate(ch, stageLabel(clk.Stage)+"超时", clk.Stage != model.StageVerify) {
 				res.Escalated++
 			}
 		}
@@ -72,7 +78,7 @@ func (s *Service) sweepCase(ctx context.Context, c model.Case, now time.Time, re
 			res.MissedReportIns++
 			ch.event(actReportInMissed, "", s.agencyName(t.AgencyID)+" 未按时报到", map[string]string{"agency": t.AgencyID})
 			ch.send(t.AgencyID, "case.report_in_overdue", t.Task)
-			s.escalate(ch, s.agencyName(t.AgencyID)+"未按时报到")
+			s.escalate(ch, s.agencyName(t.AgencyID)+"未按时报到", false)
 		}
 	}
 	if len(ch.w.Events) == 0 {
@@ -81,9 +87,10 @@ func (s *Service) sweepCase(ctx context.Context, c model.Case, now time.Time, re
 	return s.commit(ctx, ch)
 }
 
-// escalate sends the case to the supervising body (督办); it reports
-// whether there was one.
-func (s *Service) escalate(ch *change, why string) bool {
+// escalate sends the case to the supervising body (督办), and tells the
+// lead agency it is overdue when the lateness is its own; it reports
+// whether there was a supervising body.
+func (s *Service) escalate(ch *change, why string, leadLate bool) bool {
 	sup, ok := s.supervisor(ch.c)
 	if !ok {
 		ch.event(actEscalate, "", why+"；无督办单位", nil)
@@ -92,7 +99,7 @@ func (s *Service) escalate(ch *change, why string) bool {
 	ch.c.Escalated = true
 	ch.event(actEscalate, "", why+"，提请"+sup.Name+"督办", map[string]string{"supervisor": sup.ID})
 	ch.send(sup.ID, "case.escalated", why)
-	if ch.c.AgencyID != "" {
+	if leadLate && ch.c.AgencyID != "" {
 		ch.send(ch.c.AgencyID, "case.overdue", why)
 	}
 	return true
@@ -107,7 +114,11 @@ func (s *Service) sensorConfirms(ctx context.Context, c model.Case, now time.Tim
 		return false
 	}
 	in, err := s.opts.Incidents.Incident(ctx, c.IncidentID)
-	if err != nil || in.Status != model.IncidentClosed {
+	if err != nil {
+		s.log.Error("incident not read for sensor verification", "case_id", c.ID, "incident_id", c.IncidentID, "err", err)
+		return false
+	}
+	if in.Status != model.IncidentClosed {
 		return false
 	}
 	return !now.Before(s.cal.Due(in.ClosedAt, *cat.SensorVerify))
@@ -125,14 +136,15 @@ func stageLabel(stage string) string {
 	return stage
 }
 
-// arm makes the deadline timer fire by t at the latest.
+// arm makes the deadline timer fire by t at the latest. timerAt is the
+// pending fire time, zero when none is pending.
 func (s *Service) arm(t time.Time) {
 	if t.IsZero() {
 		return
 	}
 	s.timerMu.Lock()
 	defer s.timerMu.Unlock()
-	if s.timer != nil && !s.timerAt.IsZero() && !t.Before(s.timerAt) {
+	if !s.timerAt.IsZero() && !t.Before(s.timerAt) {
 		return
 	}
 	s.timerAt = t
@@ -147,27 +159,32 @@ func (s *Service) arm(t time.Time) {
 // rearm sets the timer to the earliest deadline still ahead among cases.
 func (s *Service) rearm(cases []model.Case, now time.Time) {
 	var next time.Time
-	for _, c := range cases {
-		clk := c.SLA
-		if clk == nil || !clk.PausedAt.IsZero() {
-			continue
+	consider := func(t time.Time) {
+		if t.After(now) && (next.IsZero() || t.Before(next)) {
+			next = t
 		}
-		for _, t := range []time.Time{clk.WarnAt, clk.Due} {
-			if t.After(now) && (next.IsZero() || t.Before(next)) {
-				next = t
+	}
+	for _, c := range cases {
+		if clk := c.SLA; clk != nil && clk.PausedAt.IsZero() {
+			consider(clk.WarnAt)
+			consider(clk.Due)
+		}
+		for _, t := range c.Tasks {
+			if t.ReportedAt.IsZero() && !t.Overdue {
+				consider(t.Due)
 			}
 		}
 	}
-	s.timerMu.Lock()
-	s.timerAt = time.Time{}
-	s.timerMu.Unlock()
-	s.arm(next)
+	s.arm(next) // keeps an earlier time armed meanwhile by a change
 }
 
 // Wake asks Run to sweep now (the scheduled job).
 func (s *Service) Wake() { s.fire() }
 
 func (s *Service) fire() {
+	s.timerMu.Lock()
+	s.timerAt = time.Time{}
+	s.timerMu.Unlock()
 	select {
 	case s.wake <- struct{}{}:
 	default:
@@ -177,6 +194,9 @@ func (s *Service) fire() {
 // Run processes incidents, sweeps when a deadline comes, and publishes
 // today's KPIs to the screens (at most once a second), until ctx ends.
 func (s *Service) Run(ctx context.Context) {
+	if err := s.showOpen(ctx); err != nil {
+		s.log.Error("open cases not shown", "err", err)
+	}
 	if _, err := s.Sweep(ctx); err != nil {
 		s.log.Error("case sweep failed", "err", err)
 	}

@@ -27,8 +27,8 @@ func (c *Catalogue) Validate() error {
 		if cat.Major == "" || cat.Minor == "" || cat.AgencyType == "" {
 			bad("category %s: major, minor and agency_type are required", cat.Code)
 		}
-		if _, ok := cat.SLA["default"]; !ok {
-			bad("category %s: sla has no default", cat.Code)
+		if def, ok := cat.SLA["default"]; !ok || def.Sign.IsZero() || def.Resolve.IsZero() || def.Verify.IsZero() {
+			bad("category %s: sla needs a default with sign, resolve and verify", cat.Code)
 		}
 		for sev := range cat.SLA {
 			if sev != "default" && model.SeverityRank(sev) == 0 {
@@ -85,7 +85,12 @@ func (c *Catalogue) Validate() error {
 				bad("plan %s: no agency of assisting type %s", p.ID, as.Type)
 			}
 		}
+		needed := map[string]bool{}
 		for _, n := range p.Needs {
+			if needed[n.Type] {
+				bad("plan %s: needs %s twice", p.ID, n.Type)
+			}
+			needed[n.Type] = true
 			if n.Count < 1 || !slices.ContainsFunc(c.Resources, func(r model.Resource) bool { return r.Type == n.Type }) {
 				bad("plan %s: needs %d %s, and there are none of that type", p.ID, n.Count, n.Type)
 			}

@@ -14,19 +14,21 @@ type Case struct {
 	Source string `json:"source"` // one of the CaseSource… ids
 	// SourceRef is the source's own reference: an incident id, a 12345
 	// ticket number, an Open311 client's token.
-	SourceRef   string   `json:"source_ref,omitempty"`
-	IncidentID  int64    `json:"incident_id,omitempty"`
-	Category    string   `json:"category"` // category code, e.g. "02.03.01"
-	Severity    string   `json:"severity"` // info | minor | major | critical
-	Title       string   `json:"title"`
-	Description string   `json:"description,omitempty"`
-	Address     string   `json:"address,omitempty"`
-	Lon         float64  `json:"lon"`
-	Lat         float64  `json:"lat"`
-	RegionCode  string   `json:"region_code"`
-	Photos      []string `json:"photos,omitempty"`
-	Reporter    *Person  `json:"reporter,omitempty"`
-	State       string   `json:"state"`
+	SourceRef  string `json:"source_ref,omitempty"`
+	IncidentID int64  `json:"incident_id,omitempty"`
+	// IncidentClosedAt is when the incident's sensors all cleared.
+	IncidentClosedAt time.Time `json:"incident_closed_at,omitzero"`
+	Category         string    `json:"category"` // category code, e.g. "02.03.01"
+	Severity         string    `json:"severity"` // info | minor | major | critical
+	Title            string    `json:"title"`
+	Description      string    `json:"description,omitempty"`
+	Address          string    `json:"address,omitempty"`
+	Lon              float64   `json:"lon"`
+	Lat              float64   `json:"lat"`
+	RegionCode       string    `json:"region_code"`
+	Photos           []string  `json:"photos,omitempty"`
+	Reporter         *Person   `json:"reporter,omitempty"`
+	State            string    `json:"state"`
 
 	// AgencyID is the responsible (lead, 主办) agency once dispatched.
 	AgencyID   string   `json:"agency_id,omitempty"`
@@ -139,17 +141,19 @@ const (
 	ExtensionPending  = "pending"
 	ExtensionApproved = "approved"
 	ExtensionDenied   = "denied"
+	// ExtensionWithdrawn: the case left the 处置 stage before a decision.
+	ExtensionWithdrawn = "withdrawn"
 )
 
 // Extension is an agency's request for more time (延期).
 type Extension struct {
-	RequestedBy string        `json:"requested_by"`
-	RequestedAt time.Time     `json:"requested_at"`
-	Extra       time.Duration `json:"extra_ns"` // added to the deadline, in the stage's clock
-	Reason      string        `json:"reason"`
-	Status      string        `json:"status"`
-	DecidedBy   string        `json:"decided_by,omitempty"`
-	DecidedAt   time.Time     `json:"decided_at,omitzero"`
+	RequestedBy string    `json:"requested_by"`
+	RequestedAt time.Time `json:"requested_at"`
+	Extra       string    `json:"extra"` // the extra time asked for, as a limit: "4h", "8wh", "1wd"
+	Reason      string    `json:"reason"`
+	Status      string    `json:"status"`
+	DecidedBy   string    `json:"decided_by,omitempty"`
+	DecidedAt   time.Time `json:"decided_at,omitzero"`
 }
 
 // PlanActivation is a 预案 put into effect for a case.

@@ -27,7 +27,8 @@ var lowerIsBetter = map[string]bool{ReworkRate: true, ExtensionRate: true}
 //     milestone reached (a rejected case is never Closed);
 //   - ResolvedOnTime, ClosedOnTime: the flag, on resolved or closed
 //     cases only;
-//   - Overdue: dispatched, not resolved, ResolveDue set and before asOf;
+//   - Overdue: dispatched, not resolved, not suspended (挂账 stops the
+//     clock), ResolveDue set and before asOf;
 //   - Reworked: resolved with at least one rework;
 //   - Extended: dispatched with an approved extension.
 //
@@ -103,7 +104,7 @@ func (a *accumulator) add(c *model.Case, asOf time.Time) {
 		if slices.ContainsFunc(c.Extensions, func(e model.Extension) bool { return e.Status == model.ExtensionApproved }) {
 			r.Extended++
 		}
-		if !resolved && !c.ResolveDue.IsZero() && c.ResolveDue.Before(asOf) {
+		if !resolved && c.State != "suspended" && !c.ResolveDue.IsZero() && c.ResolveDue.Before(asOf) {
 			r.Overdue++
 		}
 		if !c.AcceptedAt.IsZero() {

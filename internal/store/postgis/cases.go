@@ -100,6 +100,9 @@ func (s *Store) CreateCase(ctx context.Context, c *model.Case, w store.CaseWrite
 		ids = queueCaseWrites(&b, sc.ID, w)
 		return sendCaseWrites(ctx, tx, &b)
 	})
+	if code, constraint := pgCode(err); code == codeUniqueViolation && constraint == "cases_incident" {
+		return fmt.Errorf("case for incident %d: %w", c.IncidentID, store.ErrExists)
+	}
 	if err != nil {
 		return err
 	}

@@ -87,6 +87,9 @@ func (s *Store) CreateCase(ctx context.Context, c *model.Case, w store.CaseWrite
 	}
 	res, err := tx.ExecContext(ctx, sqlInsertCase, append([]any{sc.No}, args...)...)
 	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE constraint failed: cases.incident_id") {
+			return fmt.Errorf("case for incident %d: %w", c.IncidentID, store.ErrExists)
+		}
 		return err
 	}
 	if sc.ID, err = res.LastInsertId(); err != nil {

@@ -31,7 +31,7 @@ func ms(n int64) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) 
 // store's), times to the millisecond.
 func fullCase() *model.Case {
 	return &model.Case{
-		Source: model.CaseSourceIncident, SourceRef: "17", IncidentID: 17, Category: "02.03.01",
+		Source: model.CaseSourceIncident, SourceRef: "17", IncidentID: 17, IncidentClosedAt: ms(11), Category: "02.03.01",
 		Severity: model.SeverityCritical, Title: "额济纳旗 林火", Description: "设备事件 17：发现烟点（2 个设备）",
 		Address: "额济纳旗 达来呼布镇 东风路 1 号", Lon: 101.18765432109876, Lat: 42.0543210987654,
 		RegionCode: "152923", Photos: []string{"cases/17/a.jpg", "cases/17/b.jpg"},
@@ -47,7 +47,7 @@ func fullCase() *model.Case {
 		SLA: &model.SLAClock{Stage: model.StageResolve, Start: ms(1_800_005), WarnAt: ms(6_000_006),
 			Due: ms(7_200_007), Working: true, Warned: true, Overdue: true, PausedAt: ms(6_600_008)},
 		Extensions: []model.Extension{{RequestedBy: "forestry", RequestedAt: ms(6_100_009),
-			Extra: 90*time.Minute + 123456789*time.Nanosecond, Reason: "风力增大", Status: model.ExtensionApproved,
+			Extra: "1h30m", Reason: "风力增大", Status: model.ExtensionApproved,
 			DecidedBy: "指挥长", DecidedAt: ms(6_200_010)}},
 		Reworks: 1, Returns: 2, Escalated: true, SuspendedFrom: stAccepted, SuspendReason: "等待天亮",
 		RejectReason: "重复上报", ReturnReason: "不属本单位",
@@ -179,7 +179,7 @@ func testCaseTimes(t *testing.T, s Store) {
 	c.CreatedAt, c.UpdatedAt, c.ResolveDue = at, at.Add(time.Microsecond), at.Add(time.Hour+1)
 	c.Tasks = []model.CaseTask{{AgencyID: "forestry", Role: model.TaskLead, Due: at.Add(2*time.Hour + 1)}}
 	c.SLA = &model.SLAClock{Stage: model.StageSign, Start: at, WarnAt: at.Add(time.Nanosecond), Due: at.Add(time.Hour)}
-	c.Extensions = []model.Extension{{RequestedBy: "forestry", RequestedAt: at.Add(5), Extra: 7, Status: model.ExtensionPending}}
+	c.Extensions = []model.Extension{{RequestedBy: "forestry", RequestedAt: at.Add(5), Extra: "2wh", Status: model.ExtensionPending}}
 	c.Plan = &model.PlanActivation{PlanID: "p", ActivatedAt: at.Add(3)}
 	ev := event("create", "", stAccepted, at.Add(999), `[1,2]`)
 	msg := message("k", "forestry", at)
@@ -653,4 +653,28 @@ func testCaseConcurrentUpdate(t *testing.T, s Store) {
 	require.Equal(t, mine[won], got)
 	ev, ob := countWrites(t, s, c.ID)
 	require.Equal(t, [2]int{1, 1}, [2]int{ev, ob}, "only the winner's events and messages")
+}
+
+// testCaseOnePerIncident: a second case for the same incident (another hub
+// racing to open it) is refused with ErrExists and writes nothing; cases
+// without an incident are unconstrained.
+func testCaseOnePerIncident(t *testing.T, s Store) {
+	ctx := context.Background()
+	at := time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)
+	first := model.Case{Source: model.CaseSourceIncident, IncidentID: 42, Category: "02.03.01", State: "reported", CreatedAt: at, UpdatedAt: at}
+	require.NoError(t, s.CreateCase(ctx, &first, store.CaseWrites{}))
+	second := first
+	second.ID, second.No = 0, ""
+	err := s.CreateCase(ctx, &second, store.CaseWrites{Events: []model.CaseEvent{{At: at, Actor: "system", Action: "create"}}})
+	require.ErrorIs(t, err, store.ErrExists)
+	for i := 0; i < 2; i++ {
+		manual := model.Case{Source: model.CaseSourceHotline, Category: "01.01.01", State: "reported", CreatedAt: at, UpdatedAt: at}
+		require.NoError(t, s.CreateCase(ctx, &manual, store.CaseWrites{}))
+	}
+	all, err := s.ListCases(ctx, store.CaseFilter{IncidentID: 42})
+	require.NoError(t, err)
+	require.Len(t, all, 1)
+	all, err = s.ListCases(ctx, store.CaseFilter{})
+	require.NoError(t, err)
+	require.Len(t, all, 3)
 }

@@ -89,6 +89,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"outbox pending, due, update and delivered", testOutbox},
 		{"seeding resources keeps status, case and version", testSeedResources},
 		{"concurrent case updates: exactly one wins", testCaseConcurrentUpdate},
+		{"one case per incident", testCaseOnePerIncident},
 	} {
 		t.Run(tc.desc, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}

@@ -27,7 +27,8 @@ CREATE INDEX cases_state ON cases (state, id);
 CREATE INDEX cases_agency ON cases (agency_id, id);
 CREATE INDEX cases_agencies ON cases USING gin (agencies);
 CREATE INDEX cases_created ON cases (created_at);
-CREATE INDEX cases_incident ON cases (incident_id) WHERE incident_id <> 0;
+-- One case per incident, even with several hubs on one database.
+CREATE UNIQUE INDEX cases_incident ON cases (incident_id) WHERE incident_id <> 0;
 CREATE INDEX cases_region ON cases (region_code text_pattern_ops);
 CREATE INDEX cases_geom ON cases USING gist (geom);
 

@@ -25,7 +25,8 @@ CREATE TABLE cases (
 CREATE INDEX cases_state ON cases (state, id);
 CREATE INDEX cases_agency ON cases (agency_id, id);
 CREATE INDEX cases_created ON cases (created_at);
-CREATE INDEX cases_incident ON cases (incident_id) WHERE incident_id <> 0;
+-- One case per incident, even with several hubs on one database.
+CREATE UNIQUE INDEX cases_incident ON cases (incident_id) WHERE incident_id <> 0;
 
 CREATE TABLE case_events (
     id         INTEGER PRIMARY KEY,
