@@ -64,7 +64,6 @@ func (s *Service) dispatch(ctx context.Context, ch *change, a Action) error {
 	if err := from(ch, ActDispatch); err != nil {
 		return err
 	}
-	cat := s.categories[ch.c.Category]
 	sugg, plan := s.suggestion(ch.c)
 	lead, note := a.AgencyID, "按建议派遣："+sugg.Reason
 	if lead == "" {
@@ -72,33 +71,14 @@ func (s *Service) dispatch(ctx context.Context, ch *change, a Action) error {
 	} else if lead != sugg.AgencyID {
 		note = fmt.Sprintf("改派：建议%s（%s），派遣员选择%s", s.agencyName(sugg.AgencyID), sugg.Reason, s.agencyName(lead))
 	}
-	if _, ok := s.agencies[lead]; !ok {
-		return fmt.Errorf("%w agency %q", ErrUnknown, lead)
-	}
-	assists := a.Assists
-	if len(assists) == 0 && plan != nil {
-		for _, as := range plan.Assist {
-			if r := s.route(cat, as.Type, ch.c); r.AgencyID != "" && r.AgencyID != lead {
-				assists = append(assists, Assist{AgencyID: r.AgencyID, Task: as.Task})
-			}
-		}
-	}
-	lim := s.limits(&ch.c)
-	tasks := []model.CaseTask{{AgencyID: lead, Role: model.TaskLead, Task: "主办"}}
-	for _, as := range assists {
-		if _, ok := s.agencies[as.AgencyID]; !ok {
-			return fmt.Errorf("%w assisting agency %q", ErrUnknown, as.AgencyID)
-		}
-		if slices.ContainsFunc(tasks, func(t model.CaseTask) bool { return t.AgencyID == as.AgencyID }) {
-			continue
-		}
-		tasks = append(tasks, model.CaseTask{AgencyID: as.AgencyID, Role: model.TaskAssist, Task: as.Task,
-			Due: s.cal.Due(ch.at, orLimit(lim.ReportIn, lim.Sign))})
-	}
-	action := ActDispatch
-	if err := ch.move(Dispatched, action, joinNote(note, a.Note), map[string]any{"suggestion": sugg, "tasks": tasks}); err != nil {
+	tasks, err := s.tasks(ch, lead, a.Assists, plan)
+	if err != nil {
 		return err
 	}
+	if err := ch.move(Dispatched, ActDispatch, joinNote(note, a.Note), map[string]any{"suggestion": sugg, "tasks": tasks}); err != nil {
+		return err
+	}
+	lim := s.limits(&ch.c)
 	ch.c.AgencyID, ch.c.Suggestion, ch.c.Tasks = lead, &sugg, tasks
 	if ch.c.DispatchedAt.IsZero() {
 		ch.c.DispatchedAt = ch.at
@@ -114,6 +94,36 @@ func (s *Service) dispatch(ctx context.Context, ch *change, a Action) error {
 		ch.send(t.AgencyID, event, t.Task)
 	}
 	return nil
+}
+
+// tasks builds a dispatch's tasks: the lead, and the assisting agencies
+// the caller names or, failing that, an active plan's (吹哨报到), each with
+// its report-in deadline.
+func (s *Service) tasks(ch *change, lead string, assists []Assist, plan *Plan) ([]model.CaseTask, error) {
+	if _, ok := s.agencies[lead]; !ok {
+		return nil, fmt.Errorf("%w agency %q", ErrUnknown, lead)
+	}
+	if len(assists) == 0 && plan != nil {
+		cat := s.categories[ch.c.Category]
+		for _, as := range plan.Assist {
+			if r := s.route(cat, as.Type, ch.c); r.AgencyID != "" && r.AgencyID != lead {
+				assists = append(assists, Assist{AgencyID: r.AgencyID, Task: as.Task})
+			}
+		}
+	}
+	lim := s.limits(&ch.c)
+	tasks := []model.CaseTask{{AgencyID: lead, Role: model.TaskLead, Task: "主办"}}
+	for _, as := range assists {
+		if _, ok := s.agencies[as.AgencyID]; !ok {
+			return nil, fmt.Errorf("%w assisting agency %q", ErrUnknown, as.AgencyID)
+		}
+		if slices.ContainsFunc(tasks, func(t model.CaseTask) bool { return t.AgencyID == as.AgencyID }) {
+			continue
+		}
+		tasks = append(tasks, model.CaseTask{AgencyID: as.AgencyID, Role: model.TaskAssist, Task: as.Task,
+			Due: s.cal.Due(ch.at, orLimit(lim.ReportIn, lim.Sign))})
+	}
+	return tasks, nil
 }
 
 // ownTask returns the caller's task in the case: agency users act only for

@@ -182,3 +182,33 @@ func TestCaseFollowsItsIncidentAndReplans(t *testing.T) {
 		require.Equal(t, want, x.Status, x.ID)
 	}
 }
+
+func TestCatalogueValidation(t *testing.T) {
+	for _, tc := range []struct {
+		desc   string
+		mutate func(c *dispatch.Catalogue)
+		want   string
+	}{
+		{"duplicate category", func(c *dispatch.Catalogue) { c.Categories = append(c.Categories, c.Categories[0]) }, "duplicate code"},
+		{"no default SLA", func(c *dispatch.Catalogue) { delete(c.Categories[0].SLA, "default") }, "sla needs a default"},
+		{"unknown agency type", func(c *dispatch.Catalogue) { c.Categories[1].AgencyType = "wizards" }, "no agency of type wizards"},
+		{"bad webhook", func(c *dispatch.Catalogue) { c.Agencies[0].Webhook = "ftp://x" }, "not an http(s) URL"},
+		{"no government", func(c *dispatch.Catalogue) {
+			for i := range c.Agencies {
+				if c.Agencies[i].Type == dispatch.AgencyGovernment {
+					c.Agencies[i].Type = "other"
+				}
+			}
+		}, "nothing to fall back on"},
+		{"plan of unknown category", func(c *dispatch.Catalogue) { c.Plans[0].Categories = []string{"00"} }, "unknown category 00"},
+		{"resource of unknown agency", func(c *dispatch.Catalogue) { c.Resources[0].AgencyID = "ghost" }, "known agency"},
+		{"resource off the globe", func(c *dispatch.Catalogue) { c.Resources[0].Lat = 91 }, "out of range"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			c := testCatalogue(t)
+			require.NoError(t, c.Validate())
+			tc.mutate(c)
+			require.ErrorContains(t, c.Validate(), tc.want)
+		})
+	}
+}
