@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -81,7 +80,7 @@ const (
 // resource whose version moved with store.ErrConflict; then nothing is
 // written and nothing set. Times are stored to the millisecond, in UTC.
 func (s *Store) CreateCase(ctx context.Context, c *model.Case, w store.CaseWrites) error {
-	sc := storedCase(*c)
+	sc := store.StoredCase(*c)
 	sc.Version = 1
 	var ids caseWriteIDs
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -117,7 +116,7 @@ func (s *Store) CreateCase(ctx context.Context, c *model.Case, w store.CaseWrite
 // c.ID, store.ErrConflict if its version moved or one of w's resources'
 // did, store.ErrExists for a duplicate outbox key; then nothing is written.
 func (s *Store) UpdateCase(ctx context.Context, c *model.Case, w store.CaseWrites) error {
-	sc := storedCase(*c)
+	sc := store.StoredCase(*c)
 	sc.Version = c.Version + 1 // the doc holds the version it is stored at
 	args, err := caseArgs(&sc)
 	if err != nil {
@@ -166,59 +165,7 @@ func caseArgs(c *model.Case) ([]any, error) {
 		return nil, fmt.Errorf("case %d: %w", c.ID, err)
 	}
 	return []any{c.No, c.State, c.Category, c.Severity, c.Source, text(c.SourceRef), c.IncidentID,
-		c.AgencyID, caseAgencies(c), c.RegionCode, pt, pgTime(c.CreatedAt), pgTime(c.UpdatedAt), doc}, nil
-}
-
-// caseAgencies is the lead agency and every agency with a task, sorted,
-// each once: an agency's queue is the cases it appears in.
-func caseAgencies(c *model.Case) []string {
-	out := make([]string, 0, len(c.Tasks)+1)
-	if c.AgencyID != "" {
-		out = append(out, c.AgencyID)
-	}
-	for _, t := range c.Tasks {
-		if t.AgencyID != "" {
-			out = append(out, t.AgencyID)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
-// storedCase is c as the store keeps it: every time in UTC to the
-// millisecond, like every other time column. It shares nothing it changes
-// with c.
-func storedCase(c model.Case) model.Case {
-	for _, t := range []*time.Time{&c.CreatedAt, &c.UpdatedAt, &c.RegisteredAt, &c.DispatchedAt, &c.AcceptedAt,
-		&c.ResolvedAt, &c.ClosedAt, &c.ResolveDue} {
-		*t = pgTime(*t)
-	}
-	if c.Tasks != nil {
-		c.Tasks = slices.Clone(c.Tasks)
-		for i := range c.Tasks {
-			t := &c.Tasks[i]
-			t.Due, t.ReportedAt = pgTime(t.Due), pgTime(t.ReportedAt)
-		}
-	}
-	if c.SLA != nil {
-		sla := *c.SLA
-		sla.Start, sla.WarnAt, sla.Due, sla.PausedAt = pgTime(sla.Start), pgTime(sla.WarnAt), pgTime(sla.Due),
-			pgTime(sla.PausedAt)
-		c.SLA = &sla
-	}
-	if c.Extensions != nil {
-		c.Extensions = slices.Clone(c.Extensions)
-		for i := range c.Extensions {
-			e := &c.Extensions[i]
-			e.RequestedAt, e.DecidedAt = pgTime(e.RequestedAt), pgTime(e.DecidedAt)
-		}
-	}
-	if c.Plan != nil {
-		p := *c.Plan
-		p.ActivatedAt, p.StoodDownAt = pgTime(p.ActivatedAt), pgTime(p.StoodDownAt)
-		c.Plan = &p
-	}
-	return c
+		c.AgencyID, store.CaseAgencies(c), c.RegionCode, pt, pgTime(c.CreatedAt), pgTime(c.UpdatedAt), doc}, nil
 }
 
 // caseWriteIDs are what a case's writes were given, set on the caller's

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -79,7 +78,7 @@ func (s *Store) CreateCase(ctx context.Context, c *model.Case, w store.CaseWrite
 		return err
 	}
 	defer tx.Rollback()
-	sc := storedCase(*c)
+	sc := store.StoredCase(*c)
 	sc.Version = 1
 	args, err := caseArgs(&sc)
 	if err != nil {
@@ -128,7 +127,7 @@ func (s *Store) UpdateCase(ctx context.Context, c *model.Case, w store.CaseWrite
 		return err
 	}
 	defer tx.Rollback()
-	sc := storedCase(*c)
+	sc := store.StoredCase(*c)
 	sc.Version = c.Version + 1 // the doc holds the version it is stored at
 	args, err := caseArgs(&sc)
 	if err != nil {
@@ -170,67 +169,13 @@ func (s *Store) UpdateCase(ctx context.Context, c *model.Case, w store.CaseWrite
 // caseArgs are a case's columns after no, in the order the insert and the
 // update take them.
 func caseArgs(c *model.Case) ([]any, error) {
-	ags, err := json.Marshal(caseAgencies(c))
+	ags, err := json.Marshal(store.CaseAgencies(c))
 	if err != nil {
 		return nil, err
 	}
 	return []any{c.State, c.Category, c.Severity, c.Source, c.SourceRef, c.IncidentID, c.AgencyID,
 		string(ags), c.RegionCode, c.Lon, c.Lat, ms(c.CreatedAt), ms(c.UpdatedAt)}, nil
 }
-
-// caseAgencies is the lead agency and every agency with a task, sorted,
-// each once: an agency's queue is the cases it appears in.
-func caseAgencies(c *model.Case) []string {
-	out := make([]string, 0, len(c.Tasks)+1)
-	if c.AgencyID != "" {
-		out = append(out, c.AgencyID)
-	}
-	for _, t := range c.Tasks {
-		if t.AgencyID != "" {
-			out = append(out, t.AgencyID)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
-// storedCase is c as the store keeps it: every time in UTC to the
-// millisecond, like every other time column. It shares nothing it changes
-// with c.
-func storedCase(c model.Case) model.Case {
-	for _, t := range []*time.Time{&c.CreatedAt, &c.UpdatedAt, &c.RegisteredAt, &c.DispatchedAt, &c.AcceptedAt,
-		&c.ResolvedAt, &c.ClosedAt, &c.ResolveDue} {
-		*t = msTime(*t)
-	}
-	if c.Tasks != nil {
-		c.Tasks = slices.Clone(c.Tasks)
-		for i := range c.Tasks {
-			t := &c.Tasks[i]
-			t.Due, t.ReportedAt = msTime(t.Due), msTime(t.ReportedAt)
-		}
-	}
-	if c.SLA != nil {
-		sla := *c.SLA
-		sla.Start, sla.WarnAt, sla.Due, sla.PausedAt = msTime(sla.Start), msTime(sla.WarnAt), msTime(sla.Due),
-			msTime(sla.PausedAt)
-		c.SLA = &sla
-	}
-	if c.Extensions != nil {
-		c.Extensions = slices.Clone(c.Extensions)
-		for i := range c.Extensions {
-			e := &c.Extensions[i]
-			e.RequestedAt, e.DecidedAt = msTime(e.RequestedAt), msTime(e.DecidedAt)
-		}
-	}
-	if c.Plan != nil {
-		p := *c.Plan
-		p.ActivatedAt, p.StoodDownAt = msTime(p.ActivatedAt), msTime(p.StoodDownAt)
-		c.Plan = &p
-	}
-	return c
-}
-
-func msTime(t time.Time) time.Time { return fromMS(ms(t)) }
 
 // caseWriteIDs are what a case's writes were given, set on the caller's
 // slices only once the transaction committed.
