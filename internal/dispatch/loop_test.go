@@ -381,3 +381,43 @@ func TestRouting(t *testing.T) {
 		}
 	})
 }
+
+// TestLoopForEverySource runs each kind of case from its source to 评价:
+// people's reports from every channel, and a device incident.
+func TestLoopForEverySource(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		for i, source := range []string{"hotline", "grid", "open311", "manual", "incident"} {
+			t.Run(source, func(t *testing.T) {
+				var c model.Case
+				if source == "incident" {
+					in := model.Incident{ID: int64(100 + i), Category: "forest_fire", Severity: model.SeverityMinor,
+						Status: model.IncidentOpen, Title: "烟雾", RegionCode: "152921", Lon: fireLon, Lat: fireLat}
+					r.inc.put(in)
+					var err error
+					c, err = r.svc.HandleIncident(r.ctx, in)
+					require.NoError(t, err)
+					require.Equal(t, "dispatched", c.State, "registered and dispatched by policy")
+				} else {
+					lon, lat := fireLon, fireLat
+					var err error
+					c, err = r.svc.Report(r.ctx, operator, dispatch.Report{Source: source, Category: catFire,
+						Description: "发现烟点", Lon: &lon, Lat: &lat})
+					require.NoError(t, err)
+					require.Equal(t, source, c.Source)
+					r.act(operator, c.ID, dispatch.Action{Name: dispatch.ActRegister})
+					c = r.act(dispatcher, c.ID, dispatch.Action{Name: dispatch.ActDispatch})
+				}
+				require.Equal(t, "alsz-forestry", c.AgencyID)
+				forestry := agencyUser("alsz-forestry")
+				r.act(forestry, c.ID, dispatch.Action{Name: dispatch.ActAccept})
+				r.act(forestry, c.ID, dispatch.Action{Name: dispatch.ActResolve, Note: "已处置"})
+				c = r.act(supervisor, c.ID, dispatch.Action{Name: dispatch.ActVerify, Pass: yes()})
+				require.Equal(t, "closed", c.State)
+				require.True(t, c.ClosedOnTime)
+				c = r.act(operator, c.ID, dispatch.Action{Name: dispatch.ActEvaluate, Rating: 4})
+				require.Equal(t, 4, c.Rating)
+				require.Equal(t, []string{"case.dispatched→alsz-forestry", "case.closed→alsz-forestry"}, r.outbox(c.ID))
+			})
+		}
+	})
+}
