@@ -32,7 +32,10 @@ type Options struct {
 	Batch    int           // samples per MQTT message (1 = single sample); default 1
 	Warmup   time.Duration // load before measuring; default 3s
 	Duration time.Duration // measured load; default 15s
-	Progress io.Writer     // progress lines; nil = none
+	// Screens are WebSocket clients on /ws/screen during the run, reading
+	// every frame: the cost of the fan-out to the wall (SPEC §7).
+	Screens  int
+	Progress io.Writer // progress lines; nil = none
 	Logger   *slog.Logger
 }
 
@@ -71,6 +74,9 @@ type Result struct {
 	CPUPercent    float64 // hub process, of one core (200 = both of 2 cores)
 	PeakRSSMiB    float64
 	StoreOnlyRate float64 // the same rows written directly (0 = not measured)
+	Screens       int     // screens connected throughout
+	ScreenFrames  int64   // frames they read
+	ScreensLost   int64   // screens dropped by the hub (too slow) or failed
 	Err           error
 }
 
@@ -79,8 +85,8 @@ func Run(ctx context.Context, o Options) []Result {
 	o.defaults()
 	out := make([]Result, 0, len(o.Targets))
 	for _, t := range o.Targets {
-		fmt.Fprintf(o.Progress, "== %s: %d devices, window %d, %d sample(s)/message, warm-up %s, measure %s\n",
-			t.Name, o.Devices, o.Window, o.Batch, o.Warmup, o.Duration)
+		fmt.Fprintf(o.Progress, "== %s: %d devices, window %d, %d sample(s)/message, %d screens, warm-up %s, measure %s\n",
+			t.Name, o.Devices, o.Window, o.Batch, o.Screens, o.Warmup, o.Duration)
 		r := runTarget(ctx, o, t)
 		if r.Err != nil {
 			fmt.Fprintf(o.Progress, "   %s failed: %v\n", t.Name, r.Err)
@@ -109,7 +115,14 @@ func runTarget(ctx context.Context, o Options, t Target) Result {
 		return res
 	}
 	defer lg.close()
+	scr, err := openScreens(ctx, hub.url(""), o.Screens)
+	if err != nil {
+		res.Err = err
+		return res
+	}
 	res.Err = measure(ctx, o, hub, lg, &res)
+	scr.close()
+	res.Screens, res.ScreenFrames, res.ScreensLost = o.Screens, scr.frames.Load(), scr.closed.Load()
 	if res.Err == nil {
 		res.StoreOnlyRate, res.Err = storeOnly(ctx, t, res.Readings)
 	}

@@ -25,4 +25,10 @@ func Report(w io.Writer, o Options, rs []Result) {
 	}
 	fmt.Fprintf(w, "\nWindow %d unacknowledged QoS1 publishes per device, %d sample(s) per message, warm-up %s, measured %s. "+
 		"Hub CPU is of one core (200 %% = both cores of a 2-core machine).\n", o.Window, o.Batch, o.Warmup, o.Duration)
+	for _, r := range rs {
+		if r.Screens > 0 && r.Err == nil {
+			fmt.Fprintf(w, "%s: %d screens on /ws/screen read %d frames; %d dropped by the hub or failed.\n",
+				r.Target, r.Screens, r.ScreenFrames, r.ScreensLost)
+		}
+	}
 }
