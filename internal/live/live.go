@@ -1,9 +1,14 @@
 // Package live fans the hub's state out to screens. It keeps a materialised
-// view of entities (device, alarm, stats) and turns every change into a delta
-// with a strictly increasing sequence number, kept in a ring buffer so a
-// screen that reconnects with ?since=SEQ resumes without a gap. Each screen has
-// a bounded queue: a screen that falls behind is dropped, never waited for.
-// It knows nothing of devices or alarms beyond their JSON.
+// view of entities (device, alarm, stats) and turns changes into deltas with a
+// strictly increasing sequence number, kept in a ring buffer so a screen that
+// reconnects with ?since=SEQ resumes without a gap. Each screen has a bounded
+// queue: a screen that falls behind is dropped, never waited for. It knows
+// nothing of devices or alarms beyond their JSON.
+//
+// Changes are coalesced per entity: Upsert and Remove only note the latest
+// change of each (entity, id), and a flusher turns the noted changes into
+// deltas once per window (Options.Coalesce), so an entity that changes ten
+// times a second reaches the screens a few times a second, with its last value.
 package live
 
 import (
@@ -12,6 +17,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Delta is one change to one entity.
@@ -31,11 +37,22 @@ type Snapshot struct {
 	Entities map[string][]json.RawMessage `json:"entities"`
 }
 
+// DefaultCoalesce is the coalescing window when Options.Coalesce is 0.
+const DefaultCoalesce = 250 * time.Millisecond
+
+// Immediate, as Options.Coalesce, turns coalescing off: every change becomes
+// a delta at once, inside Upsert or Remove.
+const Immediate time.Duration = -1
+
 // Options configures a Hub.
 type Options struct {
-	Ring   int // deltas kept for resume; default 8192
-	Queue  int // frames buffered per subscriber; default 1024
-	Logger *slog.Logger
+	Ring  int // deltas kept for resume; default 8192
+	Queue int // frames buffered per subscriber; default 1024
+	// Coalesce is the window in which changes to one entity collapse into
+	// one delta carrying the last value: 0 means DefaultCoalesce, a negative
+	// value (Immediate) one delta per change, sent from Upsert or Remove.
+	Coalesce time.Duration
+	Logger   *slog.Logger
 }
 
 // Hub is the live view and its subscribers.
@@ -49,9 +66,60 @@ type Hub struct {
 	ring     []Delta // ring[seq % len] holds delta seq
 	subs     map[*Subscriber]struct{}
 	dropped  uint64
+	spare    pendingSet // the set the next flush swaps in; under mu
+
+	// Coalescing (Coalesce > 0). Lock order: mu, then pmu; Upsert and
+	// Remove take only pmu, so they never wait for a fan-out.
+	pmu     sync.Mutex
+	pending pendingSet // changes since the last flush; under pmu
+	closed  bool       // after Close changes apply at once; under pmu
+
+	wake      chan struct{} // the pending set became non-empty
+	stop      chan struct{} // closed by Close: the flusher returns
+	done      chan struct{} // closed when the flusher has returned
+	closeOnce sync.Once
 }
 
-// New returns an empty hub.
+// key names one entity.
+type key struct{ entity, id string }
+
+// change is the latest noted change of one entity.
+type change struct {
+	key
+	remove bool
+	data   json.RawMessage
+}
+
+// pendingSet holds the latest change of each entity touched since the last
+// flush, in the order each entity was first touched.
+type pendingSet struct {
+	order []change
+	index map[key]int // position in order
+}
+
+func newPendingSet() pendingSet { return pendingSet{index: map[key]int{}} }
+
+// put notes c, replacing an earlier change of the same entity in place; true
+// when the set was empty.
+func (p *pendingSet) put(c change) bool {
+	if i, ok := p.index[c.key]; ok {
+		p.order[i].remove, p.order[i].data = c.remove, c.data
+		return false
+	}
+	p.index[c.key] = len(p.order)
+	p.order = append(p.order, c)
+	return len(p.order) == 1
+}
+
+// reset empties the set, keeping its storage.
+func (p *pendingSet) reset() {
+	clear(p.order) // drop the references to the data
+	p.order = p.order[:0]
+	clear(p.index)
+}
+
+// New returns an empty hub. With coalescing on it starts the flusher; Close
+// stops it.
 func New(opts Options) *Hub {
 	if opts.Ring <= 0 {
 		opts.Ring = 8192
@@ -59,31 +127,118 @@ func New(opts Options) *Hub {
 	if opts.Queue <= 0 {
 		opts.Queue = 1024
 	}
+	if opts.Coalesce == 0 {
+		opts.Coalesce = DefaultCoalesce
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Hub{opts: opts, log: opts.Logger, entities: map[string]map[string]json.RawMessage{},
+	h := &Hub{opts: opts, log: opts.Logger, entities: map[string]map[string]json.RawMessage{},
 		ring: make([]Delta, opts.Ring), subs: map[*Subscriber]struct{}{}}
+	if opts.Coalesce > 0 {
+		h.pending, h.spare = newPendingSet(), newPendingSet()
+		h.wake, h.stop, h.done = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+		go h.flusher()
+	}
+	return h
 }
 
-// Upsert replaces an entity and broadcasts the change.
+// Upsert replaces an entity. The change reaches the subscribers with the
+// next flush (at once without coalescing); Upsert never waits for them.
 func (h *Hub) Upsert(entity, id string, data any) {
 	b, err := json.Marshal(data)
 	if err != nil {
 		h.log.Error("live entity not encodable", "entity", entity, "id", id, "err", err)
 		return
 	}
-	h.apply(Delta{Type: "delta", Entity: entity, Op: "upsert", ID: id, Data: b})
+	h.note(change{key: key{entity, id}, data: b})
 }
 
-// Remove deletes an entity and broadcasts the change.
+// Remove deletes an entity, like Upsert. Removing an entity the screens do
+// not have — never sent, or upserted and removed within one window — sends
+// nothing.
 func (h *Hub) Remove(entity, id string) {
-	h.apply(Delta{Type: "delta", Entity: entity, Op: "remove", ID: id})
+	h.note(change{key: key{entity, id}, remove: true})
 }
 
-func (h *Hub) apply(d Delta) {
+// note adds c to the pending set, or applies it at once when coalescing is
+// off or the hub closed.
+func (h *Hub) note(c change) {
+	if h.opts.Coalesce > 0 {
+		h.pmu.Lock()
+		if !h.closed {
+			first := h.pending.put(c)
+			h.pmu.Unlock()
+			if first {
+				select {
+				case h.wake <- struct{}{}:
+				default: // already woken
+				}
+			}
+			return
+		}
+		h.pmu.Unlock()
+		// Closed: Close flushed the pending set while holding mu, so
+		// applying now keeps the order.
+	}
+	h.mu.Lock()
+	h.applyLocked(c)
+	h.mu.Unlock()
+}
+
+// flusher flushes one window after the first change of each batch, so an
+// entity gets at most one delta per window and none wait longer.
+func (h *Hub) flusher() {
+	defer close(h.done)
+	t := time.NewTimer(h.opts.Coalesce)
+	t.Stop()
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-h.wake:
+		}
+		t.Reset(h.opts.Coalesce)
+		select {
+		case <-h.stop:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		h.Flush()
+	}
+}
+
+// Flush turns the pending changes into deltas now, in the order their
+// entities were first touched, and fans them out. The flusher calls it every
+// window; tests and shutdown call it to not wait. A no-op without coalescing.
+func (h *Hub) Flush() {
+	if h.opts.Coalesce <= 0 {
+		return
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.flushLocked()
+}
+
+func (h *Hub) flushLocked() {
+	h.pmu.Lock()
+	h.pending, h.spare = h.spare, h.pending
+	h.pmu.Unlock()
+	batch := &h.spare
+	for i := range batch.order {
+		h.applyLocked(batch.order[i])
+	}
+	batch.reset()
+}
+
+// applyLocked applies one change to the view and, when it changes the view,
+// assigns it the next seq, rings it and fans it out.
+func (h *Hub) applyLocked(c change) {
+	d := Delta{Type: "delta", Entity: c.entity, Op: "upsert", ID: c.id, Data: c.data}
+	if c.remove {
+		d.Op, d.Data = "remove", nil
+	}
 	m := h.entities[d.Entity]
 	if m == nil {
 		m = map[string]json.RawMessage{}
@@ -100,6 +255,9 @@ func (h *Hub) apply(d Delta) {
 	h.seq++
 	d.Seq = h.seq
 	h.ring[d.Seq%uint64(len(h.ring))] = d
+	if len(h.subs) == 0 {
+		return
+	}
 	frame, _ := json.Marshal(d)
 	for s := range h.subs {
 		if !s.offer(frame) {
@@ -127,11 +285,19 @@ func (h *Hub) Stats() (subscribers int, dropped uint64) {
 // since > 0 and every delta after since is still in the ring — a resume
 // marker followed by those deltas. Both happen under the hub's lock, so no
 // delta is missed or repeated between the first frame and the live stream.
+// A snapshot ends the coalescing window early: the pending changes are
+// flushed first (the other subscribers get them as deltas), so a new screen
+// starts from every change made before it connected. A resume does not
+// flush; the pending changes follow it as deltas.
 func (h *Hub) Subscribe(since uint64, hasSince bool) *Subscriber {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s := &Subscriber{ch: make(chan []byte, h.opts.Queue), gone: make(chan struct{})}
-	if hasSince && h.canResume(since) {
+	resume := hasSince && h.canResume(since)
+	if !resume && h.opts.Coalesce > 0 {
+		h.flushLocked()
+	}
+	if resume {
 		frame, _ := json.Marshal(map[string]any{"type": "resume", "seq": since})
 		s.offer(frame)
 		for q := since + 1; q <= h.seq; q++ {
@@ -172,11 +338,24 @@ func (h *Hub) snapshotLocked() []byte {
 	return b
 }
 
-// Close disconnects every subscriber (going away); screens reconnect to
-// whichever hub answers next.
+// Close stops the flusher, flushes the pending changes and disconnects every
+// subscriber (going away); screens reconnect to whichever hub answers next.
+// Changes after Close apply at once.
 func (h *Hub) Close() {
+	if h.opts.Coalesce > 0 {
+		h.closeOnce.Do(func() {
+			close(h.stop)
+			<-h.done
+		})
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.opts.Coalesce > 0 {
+		h.pmu.Lock()
+		h.closed = true
+		h.pmu.Unlock()
+		h.flushLocked()
+	}
 	for s := range h.subs {
 		s.closing.Store(true)
 		s.close()

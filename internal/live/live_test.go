@@ -43,8 +43,28 @@ func next(t *testing.T, s *live.Subscriber) frame {
 	return frame{}
 }
 
+// modes are the two ways a hub publishes, for tests in which each flush
+// carries one change per entity: there both send the same deltas. The
+// coalescing hub's window is so long that its flusher never flushes: h.Flush
+// does (a no-op without coalescing), and a new subscriber's snapshot.
+var modes = []struct {
+	desc     string
+	coalesce time.Duration
+}{
+	{"immediate", live.Immediate},
+	{"coalesced", time.Hour},
+}
+
+// newHub returns a hub closed when the test ends.
+func newHub(t testing.TB, opts live.Options) *live.Hub {
+	h := live.New(opts)
+	t.Cleanup(h.Close)
+	return h
+}
+
+// Without coalescing every change is its own delta, sent at once.
 func TestSnapshotThenOrderedDeltas(t *testing.T) {
-	h := live.New(live.Options{})
+	h := newHub(t, live.Options{Coalesce: live.Immediate})
 	h.Upsert("device", "a", map[string]int{"v": 1})
 	h.Upsert("device", "b", map[string]int{"v": 2})
 	h.Remove("device", "b")
@@ -60,38 +80,44 @@ func TestSnapshotThenOrderedDeltas(t *testing.T) {
 }
 
 func TestResume(t *testing.T) {
-	for _, tc := range []struct {
-		desc     string
-		ring     int
-		since    uint64
-		wantType string
-		deltas   int
-	}{
-		{"within the ring: resume and replay", 16, 5, "resume", 5},
-		{"up to date: resume with nothing to replay", 16, 10, "resume", 0},
-		{"older than the ring: fresh snapshot", 4, 2, "snapshot", 0},
-		{"from the future: fresh snapshot", 16, 99, "snapshot", 0},
-	} {
-		t.Run(tc.desc, func(t *testing.T) {
-			h := live.New(live.Options{Ring: tc.ring})
-			for i := range 10 {
-				h.Upsert("device", fmt.Sprint(i), i)
+	for _, m := range modes {
+		t.Run(m.desc, func(t *testing.T) {
+			for _, tc := range []struct {
+				desc     string
+				ring     int
+				since    uint64
+				wantType string
+				deltas   int
+			}{
+				{"within the ring: resume and replay", 16, 5, "resume", 5},
+				{"up to date: resume with nothing to replay", 16, 10, "resume", 0},
+				{"older than the ring: fresh snapshot", 4, 2, "snapshot", 0},
+				{"from the future: fresh snapshot", 16, 99, "snapshot", 0},
+			} {
+				t.Run(tc.desc, func(t *testing.T) {
+					h := newHub(t, live.Options{Ring: tc.ring, Coalesce: m.coalesce})
+					for i := range 10 {
+						h.Upsert("device", fmt.Sprint(i), i)
+						h.Flush()
+					}
+					s := h.Subscribe(tc.since, true)
+					first := next(t, s)
+					require.Equal(t, tc.wantType, first.Type)
+					seq := first.Seq
+					for range tc.deltas {
+						d := next(t, s)
+						require.Equal(t, seq+1, d.Seq)
+						seq = d.Seq
+					}
+					if tc.wantType == "snapshot" {
+						require.EqualValues(t, 10, first.Seq)
+						require.Len(t, first.Entities["device"], 10)
+					}
+					h.Upsert("device", "new", 1)
+					h.Flush()
+					require.EqualValues(t, 11, next(t, s).Seq)
+				})
 			}
-			s := h.Subscribe(tc.since, true)
-			first := next(t, s)
-			require.Equal(t, tc.wantType, first.Type)
-			seq := first.Seq
-			for range tc.deltas {
-				d := next(t, s)
-				require.Equal(t, seq+1, d.Seq)
-				seq = d.Seq
-			}
-			if tc.wantType == "snapshot" {
-				require.EqualValues(t, 10, first.Seq)
-				require.Len(t, first.Entities["device"], 10)
-			}
-			h.Upsert("device", "new", 1)
-			require.EqualValues(t, 11, next(t, s).Seq)
 		})
 	}
 }
@@ -99,28 +125,34 @@ func TestResume(t *testing.T) {
 // A subscriber that stops reading is dropped; publishing never blocks, and a
 // subscriber that keeps up is unaffected.
 func TestSlowSubscriberDropped(t *testing.T) {
-	h := live.New(live.Options{Queue: 8})
-	slow := h.Subscribe(0, false)
-	fast := h.Subscribe(0, false)
-	require.Equal(t, "snapshot", next(t, fast).Type)
-	for i := range 1000 {
-		h.Upsert("device", "a", i)
-		require.EqualValues(t, i+1, next(t, fast).Seq)
+	for _, m := range modes {
+		t.Run(m.desc, func(t *testing.T) {
+			h := newHub(t, live.Options{Queue: 8, Coalesce: m.coalesce})
+			slow := h.Subscribe(0, false)
+			fast := h.Subscribe(0, false)
+			require.Equal(t, "snapshot", next(t, fast).Type)
+			for i := range 1000 {
+				h.Upsert("device", "a", i)
+				h.Flush()
+				require.EqualValues(t, i+1, next(t, fast).Seq)
+			}
+			select {
+			case <-slow.Gone():
+			default:
+				t.Fatal("the slow subscriber was not dropped")
+			}
+			subs, dropped := h.Stats()
+			require.EqualValues(t, 1, dropped)
+			require.Equal(t, 1, subs)
+		})
 	}
-	select {
-	case <-slow.Gone():
-	default:
-		t.Fatal("the slow subscriber was not dropped")
-	}
-	subs, dropped := h.Stats()
-	require.EqualValues(t, 1, dropped)
-	require.Equal(t, 1, subs)
 }
 
-// Over the WebSocket: concurrent producers, a client sees a snapshot and then
-// every delta exactly once, in order.
+// Over the WebSocket without coalescing: concurrent producers, a client sees
+// a snapshot and then every change as a delta exactly once, in order
+// (TestCoalescedNoGapsUnderLoad is the coalescing hub's).
 func TestWebSocketNoGapsUnderLoad(t *testing.T) {
-	h := live.New(live.Options{Queue: 1 << 16, Ring: 1 << 16})
+	h := newHub(t, live.Options{Queue: 1 << 16, Ring: 1 << 16, Coalesce: live.Immediate})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
@@ -153,11 +185,12 @@ func TestWebSocketNoGapsUnderLoad(t *testing.T) {
 }
 
 func TestResumeOverWebSocket(t *testing.T) {
-	h := live.New(live.Options{})
+	h := newHub(t, live.Options{})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	for i := range 5 {
 		h.Upsert("device", fmt.Sprint(i), i)
+		h.Flush()
 	}
 	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"?since=3", nil)
 	require.NoError(t, err)
