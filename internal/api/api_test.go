@@ -62,6 +62,7 @@ func newServer(t testing.TB) *server {
 	reg := registry.New(st, townLocator{}, set)
 	require.NoError(t, reg.Load(ctx))
 	hub := live.New(live.Options{Logger: log})
+	t.Cleanup(hub.Close)
 	eng := engine.New(engine.Options{Profiles: set, Store: st, Devices: reg, Live: hub, Logger: log})
 	require.NoError(t, eng.Load(ctx))
 	ectx, cancel := context.WithCancel(ctx)
