@@ -101,12 +101,30 @@ func (s *Service) TodayFigures(ctx context.Context) (Today, error) {
 			t.OnTimeResolveRate = &r
 		}
 	}
-	month, err := s.KPIs(ctx, KPIQuery{GroupBy: "agency", From: now.AddDate(0, 0, -30), To: now.Add(time.Second)})
-	if err != nil {
+	if t.Agencies, err = s.ranking(ctx, now); err != nil {
 		return Today{}, err
 	}
-	t.Agencies = month.Rows
 	return t, nil
+}
+
+// rankingEvery bounds how often the screen's 30-day ranking is recomputed:
+// it reads a month of cases, and moves slowly.
+const rankingEvery = time.Minute
+
+// ranking is the agencies' 30-day ranking, recomputed at most once a
+// rankingEvery of the service's clock.
+func (s *Service) ranking(ctx context.Context, now time.Time) ([]kpi.Row, error) {
+	s.rankMu.Lock()
+	defer s.rankMu.Unlock()
+	if s.rankRows != nil && now.Sub(s.rankAt) < rankingEvery && !now.Before(s.rankAt) {
+		return s.rankRows, nil
+	}
+	month, err := s.KPIs(ctx, KPIQuery{GroupBy: "agency", From: now.AddDate(0, 0, -30), To: now.Add(time.Second)})
+	if err != nil {
+		return nil, err
+	}
+	s.rankRows, s.rankAt = month.Rows, now
+	return month.Rows, nil
 }
 
 func (s *Service) publishKPIs(ctx context.Context) {

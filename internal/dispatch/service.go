@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ywtg/hub/internal/dispatch/kpi"
 	"github.com/ywtg/hub/internal/dispatch/sla"
 	"github.com/ywtg/hub/internal/gis"
 	"github.com/ywtg/hub/internal/model"
@@ -73,6 +74,9 @@ type Service struct {
 
 	incidents chan model.Incident
 	kpiDirty  chan struct{}
+	rankMu    sync.Mutex
+	rankRows  []kpi.Row
+	rankAt    time.Time
 	timerMu   sync.Mutex
 	timer     *time.Timer
 	timerAt   time.Time
