@@ -19,6 +19,7 @@
   const debug = {
     seq: null, connected: false, devices: 0, alarms: 0, incidents: 0, cases: 0, plans: 0, mapReady: false, applied: 0,
     status: 'idle', snapshots: 0, resumes: 0, gaps: 0, malformed: 0, connects: 0, lastDataAt: 0, fresh: false,
+    resumedFrom: null, // the seq the last resume continued from
   };
   window.__screen = debug;
 
@@ -137,6 +138,7 @@
     WebSocket: window.WebSocket,
     url: (since) => H.streamURL(window.location, base, since),
     onChange: (kind, entity) => {
+      if (kind === 'resume') debug.resumedFrom = state.seq;
       syncDebug();
       invalidate(kind !== 'delta' || !PANEL_ONLY.has(entity));
     },
@@ -144,6 +146,12 @@
       syncDebug();
       renderConnection();
     },
+  });
+
+  // For the browser tests: close the socket as a network failure would; the
+  // stream reconnects with ?since= as it does after any close.
+  Object.defineProperty(debug, 'closeSocket', {
+    value: () => { if (stream.ws) stream.ws.close(); },
   });
 
   function syncDebug() {
@@ -216,6 +224,10 @@
       if (map.regions) focus.mount(chartDPR());
     }, 150);
   });
+
+  // The map's box changes without a window resize when the panels beside
+  // it fill; its chart follows (ResizeObserver reports layout, not scaled, px).
+  if (window.ResizeObserver) new ResizeObserver(() => map.resize()).observe($('map'));
 
   fitStage();
   H.renderLegend();

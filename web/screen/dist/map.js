@@ -157,6 +157,15 @@
       this.chart.setOption(option);
     }
 
+    // resize fits the chart to its element, which the panels around the map
+    // grow and shrink as their data arrives (the case strip, the plan banner):
+    // ECharts sizes its canvas only when told.
+    resize() {
+      if (!this.chart) return;
+      this.chart.resize();
+      this.chart.setOption({ geo: this.geoLayout() });
+    }
+
     // geoLayout fits the league into the chart with its true shape: ECharts
     // stretches a geo given all four of left/right/top/bottom, so the size
     // (longer side, px) is computed here from the regions' extent.
