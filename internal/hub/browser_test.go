@@ -13,6 +13,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ywtg/hub/internal/hub"
 )
 
 // chromium finds Debian's Chromium (or another Chrome) on the machine.
@@ -205,3 +207,51 @@ func TestScreenReconnectInChromium(t *testing.T) {
 }
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// After a hub restart on the same address the page reconnects by itself and,
+// since the new process numbers its deltas above the old one's, takes a
+// fresh snapshot rather than a resume that would skip the new process's
+// first deltas: a reading published to the new hub reaches the page.
+func TestScreenSurvivesHubRestartInChromium(t *testing.T) {
+	dir := t.TempDir()
+	start := func(addr string) *testHub {
+		h, err := hub.Start(context.Background(), hub.Options{HTTPAddr: addr, MQTTAddr: "127.0.0.1:0", DataDir: dir, Logger: testLogger()})
+		require.NoError(t, err)
+		t.Cleanup(func() { h.Close() })
+		return &testHub{Hub: h, base: "http://" + h.HTTPAddr()}
+	}
+	h := start("127.0.0.1:0")
+	addr := h.HTTPAddr()
+	secret := h.register(t, hydrologyStation("hy-restart-page"))
+	c := h.connect(t, "hy-restart-page", secret)
+	publish(t, c, "devices/hy-restart-page/telemetry", sample(1, map[string]any{"water_level_m": 1069.11}))
+	shows := func(v string) chromedp.Action[chromedp.Void] {
+		return chromedp.Poll[chromedp.Void](`(document.querySelector('#hydro-body .h-level') || {}).textContent === "`+v+`"`,
+			chromedp.WithPollingTimeout(30*time.Second))
+	}
+	ctx, _ := browser(t, 1920, 1080)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.EmulateViewport(1920, 1080),
+		chromedp.Navigate(h.base+"/"),
+		chromedp.Poll[chromedp.Void](`document.body.dataset.mapReady === "1" && window.__screen && window.__screen.connected`,
+			chromedp.WithPollingTimeout(30*time.Second)),
+		shows("1069.11"),
+	))
+	before, err := chromedp.Run(ctx, chromedp.Evaluate[screenCounters](`window.__screen`))
+	require.NoError(t, err)
+
+	c.Disconnect(100)
+	require.NoError(t, h.Close())
+	h = start(addr) // same address: the page's own reconnects find it
+	c = h.connect(t, "hy-restart-page", secret)
+	publish(t, c, "devices/hy-restart-page/telemetry", sample(2, map[string]any{"water_level_m": 1069.77}))
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Poll[chromedp.Void](`window.__screen.connected && window.__screen.snapshots > `+strconv.Itoa(before.Snapshots),
+			chromedp.WithPollingTimeout(60*time.Second)),
+		shows("1069.77"),
+	), "the page did not come back to the restarted hub")
+	after, err := chromedp.Run(ctx, chromedp.Evaluate[screenCounters](`window.__screen`))
+	require.NoError(t, err)
+	require.Greater(t, after.Seq, before.Seq, "the new hub numbers above the old one")
+	require.Equal(t, before.Resumes, after.Resumes, "no resume across processes")
+}

@@ -52,8 +52,19 @@ type Options struct {
 	// one delta carrying the last value: 0 means DefaultCoalesce, a negative
 	// value (Immediate) one delta per change, sent from Upsert or Remove.
 	Coalesce time.Duration
-	Logger   *slog.Logger
+	// Epoch is the sequence number before the first delta. A process that
+	// restarts must not reuse the numbers of its previous life, or a screen
+	// resuming with ?since= from the old one would skip the new one's first
+	// deltas; the hub passes EpochNow().
+	Epoch  uint64
+	Logger *slog.Logger
 }
+
+// EpochNow is an Epoch above every sequence number an earlier process can
+// have reached: the start time in milliseconds × 1000 (a thousand deltas a
+// millisecond of uptime would be needed to catch up), still an exact
+// integer in JavaScript (below 2^53 until the year 2255).
+func EpochNow() uint64 { return uint64(time.Now().UnixMilli()) * 1000 }
 
 // Hub is the live view and its subscribers.
 type Hub struct {
@@ -134,7 +145,7 @@ func New(opts Options) *Hub {
 		opts.Logger = slog.Default()
 	}
 	h := &Hub{opts: opts, log: opts.Logger, entities: map[string]map[string]json.RawMessage{},
-		ring: make([]Delta, opts.Ring), subs: map[*Subscriber]struct{}{}}
+		ring: make([]Delta, opts.Ring), subs: map[*Subscriber]struct{}{}, seq: opts.Epoch}
 	if opts.Coalesce > 0 {
 		h.pending, h.spare = newPendingSet(), newPendingSet()
 		h.wake, h.stop, h.done = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
@@ -317,7 +328,7 @@ func (h *Hub) Subscribe(since uint64, hasSince bool) *Subscriber {
 }
 
 func (h *Hub) canResume(since uint64) bool {
-	return since <= h.seq && h.seq-since < uint64(len(h.ring))
+	return since >= h.opts.Epoch && since <= h.seq && h.seq-since < uint64(len(h.ring))
 }
 
 func (h *Hub) snapshotLocked() []byte {

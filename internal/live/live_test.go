@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -206,4 +207,45 @@ func TestResumeOverWebSocket(t *testing.T) {
 	resp, err := srv.Client().Get(srv.URL + "?since=abc")
 	require.NoError(t, err)
 	require.Equal(t, 400, resp.StatusCode)
+}
+
+// A screen that last saw a delta of an earlier process resumes against the
+// new one with a fresh snapshot, never a resume that would skip the new
+// process's first deltas.
+func TestResumeAcrossARestart(t *testing.T) {
+	old := live.New(live.Options{Coalesce: live.Immediate, Epoch: 1000})
+	for i := 0; i < 5; i++ {
+		old.Upsert("device", "d", map[string]int{"v": i})
+	}
+	since := old.Seq()
+	old.Close()
+
+	fresh := live.New(live.Options{Coalesce: live.Immediate, Epoch: 1000 + 1000}) // started later
+	t.Cleanup(fresh.Close)
+	for i := 0; i < 3; i++ {
+		fresh.Upsert("device", "e"+strconv.Itoa(i), map[string]int{"v": i})
+	}
+	for _, tc := range []struct {
+		desc  string
+		since uint64
+	}{
+		{"since from the old process", since},
+		{"since just below the new epoch", 1999},
+		{"since ahead of the new process", fresh.Seq() + 10},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			sub := fresh.Subscribe(tc.since, true)
+			defer fresh.Unsubscribe(sub)
+			var f frame
+			require.NoError(t, json.Unmarshal(<-sub.Frames(), &f))
+			require.Equal(t, "snapshot", f.Type)
+			require.Equal(t, fresh.Seq(), f.Seq)
+			require.Len(t, f.Entities["device"], 3)
+		})
+	}
+	sub := fresh.Subscribe(2001, true)
+	defer fresh.Unsubscribe(sub)
+	var f frame
+	require.NoError(t, json.Unmarshal(<-sub.Frames(), &f))
+	require.Equal(t, "resume", f.Type, "a since of this process still resumes")
 }
