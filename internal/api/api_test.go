@@ -424,3 +424,4 @@ func FuzzAddDevice(f *testing.F) {
 		require.NotEmpty(t, m["reason"])
 	})
 }
+

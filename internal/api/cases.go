@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,7 @@ func (s *server) caseRoutes(mux *http.ServeMux) {
 	s.handle(mux, "GET /api/v1/resources", readRoles, s.listResources)
 	s.handle(mux, "GET /api/v1/outbox", []string{RoleChief, RoleAdmin}, s.listOutbox)
 	s.handle(mux, "GET /api/v1/kpis", readRoles, s.kpis)
+	s.handle(mux, "GET /api/v1/me", readRoles, s.me)
 	s.handle(mux, "GET /api/v1/keys/webhook", nil, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/x-pem-file")
 		_, _ = w.Write(s.opts.Dispatch.WebhookKey())
@@ -257,6 +259,20 @@ func (s *server) kpis(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)
+}
+
+// me tells a page who it acts as and what that role may do, so the
+// console and the agency page offer only the actions that will pass.
+func (s *server) me(w http.ResponseWriter, r *http.Request) {
+	who := Caller(r.Context())
+	may := []string{}
+	for _, a := range dispatch.Actions {
+		if slices.Contains(dispatch.AllowedRoles(a), who.Role) {
+			may = append(may, a)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"name": who.Name, "role": who.Role, "agency": who.Agency,
+		"actions": may, "may_report": slices.Contains(dispatch.ReportRoles(), who.Role)})
 }
 
 // decodeOptional decodes a JSON body if there is one: actions without

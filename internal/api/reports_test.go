@@ -162,3 +162,32 @@ func TestReportErrors(t *testing.T) {
 		})
 	}
 }
+
+// GET /api/v1/me tells a page its caller's role and the actions it may take.
+func TestMe(t *testing.T) {
+	for _, tc := range []struct {
+		role      string
+		may       []string
+		mayReport bool
+	}{
+		{dispatch.RoleAgency, []string{"accept", "return", "progress", "resolve", "report-in", "request-extension", "comment"}, false},
+		{dispatch.RoleViewer, []string{}, false},
+		{dispatch.RoleGrid, []string{"comment"}, true},
+	} {
+		t.Run(tc.role, func(t *testing.T) {
+			h := api.New(api.Options{Dispatch: newFakeDispatch(), Auth: fixedRole(tc.role), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/me", nil))
+			require.Equal(t, http.StatusOK, rec.Code)
+			var me struct {
+				Role      string   `json:"role"`
+				Actions   []string `json:"actions"`
+				MayReport bool     `json:"may_report"`
+			}
+			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &me))
+			require.Equal(t, tc.role, me.Role)
+			require.ElementsMatch(t, tc.may, me.Actions)
+			require.Equal(t, tc.mayReport, me.MayReport)
+		})
+	}
+}
