@@ -424,4 +424,3 @@ func FuzzAddDevice(f *testing.F) {
 		require.NotEmpty(t, m["reason"])
 	})
 }
-
