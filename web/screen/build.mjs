@@ -49,14 +49,17 @@ function collect() {
   return files;
 }
 
-// versionRefs appends ?v=<content hash> to every src/href in index.html that
-// names a dist file, so a browser never mixes an old script with a new page.
+// versionRefs appends ?v=<content hash> to every src/href in each page
+// (index.html, console.html, agency.html …) that names a dist file, so a
+// browser never mixes an old script with a new page.
 function versionRefs(files) {
-  const html = files.get('index.html').toString('utf8').replace(/\b(src|href)="([^"?#:]+)"/g, (all, attr, path) => {
-    const body = files.get(path);
-    return body ? `${attr}="${path}?v=${sha256(body).slice(0, 12)}"` : all;
-  });
-  files.set('index.html', Buffer.from(html, 'utf8'));
+  for (const page of Array.from(files.keys()).filter((n) => n.endsWith('.html')).sort()) {
+    const html = files.get(page).toString('utf8').replace(/\b(src|href)="([^"?#:]+)"/g, (all, attr, path) => {
+      const body = files.get(path);
+      return body && !path.endsWith('.html') ? `${attr}="${path}?v=${sha256(body).slice(0, 12)}"` : all;
+    });
+    files.set(page, Buffer.from(html, 'utf8'));
+  }
 }
 
 function buildInfo(files, version) {
