@@ -248,8 +248,73 @@
     document.body.dataset.role = me.role || '';
   }
 
+  // desk wires a page's queue and case panes, the same on the console and
+  // the agency page: path() is the queue's API path ("" = none yet), ctx()
+  // what renderActions needs to know about the page.
+  function desk(state, path, ctx) {
+    const d = {};
+    d.actionOpts = {
+      root: $('actions'),
+      formRoot: $('action-form'),
+      msg: $('action-msg'),
+      me: null,
+      ctx,
+      getCase: () => state.detail,
+      reload: async (msg, kind) => {
+        await d.loadCase(msg, kind);
+        await d.loadQueue();
+      },
+    };
+    d.loadQueue = async () => {
+      const p = path();
+      if (!p) return;
+      const res = await api('GET', p);
+      if (p !== path()) return; // the filter changed meanwhile
+      if (!res.ok) {
+        setMsg($('queue-msg'), D.errorText(res.status, res.data), 'bad');
+        return;
+      }
+      setMsg($('queue-msg'), '');
+      state.cases = Array.isArray(res.data) ? res.data : [];
+      renderQueue($('queue-body'), state.cases, state.selected, d.select);
+      $('queue-empty').hidden = state.cases.length > 0;
+      $('queue-count').textContent = String(state.cases.length);
+      document.body.dataset.queueLoaded = '1';
+    };
+    d.select = async (id) => {
+      state.selected = id;
+      for (const tr of $('queue-body').querySelectorAll('tr[data-id]')) tr.classList.toggle('is-selected', Number(tr.dataset.id) === id);
+      setMsg($('action-msg'), '');
+      await d.loadCase();
+    };
+    // loadCase fetches the selected case (with timeline and suggestion).
+    d.loadCase = async (msg, kind) => {
+      const id = state.selected;
+      if (!id) return;
+      state.loading++;
+      const res = await api('GET', 'api/v1/cases/' + id);
+      state.loading--;
+      if (id !== state.selected) return;
+      if (!res.ok) {
+        setMsg($('action-msg'), D.errorText(res.status, res.data), 'bad');
+        return;
+      }
+      state.detail = res.data;
+      $('detail-empty').hidden = true;
+      $('detail').hidden = false;
+      renderDetail($('case-detail'), res.data);
+      renderTimeline($('timeline'), res.data.timeline);
+      renderActions(d.actionOpts, res.data);
+      document.body.dataset.caseId = String(res.data.id);
+      document.body.dataset.caseState = res.data.state;
+      document.body.dataset.caseVersion = String(res.data.version);
+      if (msg) setMsg($('action-msg'), msg, kind);
+    };
+    return d;
+  }
+
   window.HubDeskUI = {
     api, $, catalogue, loadCatalogue, categoryName, setMsg, renderDetail, renderTimeline, renderActions,
-    renderQueue, renderMe, esc,
+    renderQueue, renderMe, esc, desk,
   };
 })();
