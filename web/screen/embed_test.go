@@ -9,32 +9,37 @@ import (
 	"testing"
 )
 
-// TestFSServesIndexAndItsAssets checks the committed build: index.html at the
-// root, every script and stylesheet it names present, and no asset fetched
-// from another origin (the screen runs on networks without internet).
-func TestFSServesIndexAndItsAssets(t *testing.T) {
+// TestFSServesPagesAndTheirAssets checks the committed build: the screen
+// (index.html), the console and the agency page at the root, every script and
+// stylesheet each names present, and no asset fetched from another origin
+// (the pages run on networks without internet).
+func TestFSServesPagesAndTheirAssets(t *testing.T) {
 	fsys := FS()
-	index, err := fs.ReadFile(fsys, "index.html")
-	if err != nil {
-		t.Fatalf("index.html not at the root of FS(): %v", err)
-	}
-	refs := regexp.MustCompile(`(?:src|href)="([^"]+)"`).FindAllStringSubmatch(string(index), -1)
-	if len(refs) < 3 {
-		t.Fatalf("index.html names %d assets, want the scripts and the stylesheet", len(refs))
-	}
-	for _, m := range refs {
-		ref := m[1]
-		if strings.HasPrefix(ref, "data:") {
-			continue
-		}
-		if strings.Contains(ref, "//") {
-			t.Errorf("index.html loads %q from another origin", ref)
-			continue
-		}
-		name, _, _ := strings.Cut(ref, "?")
-		if _, err := fs.Stat(fsys, name); err != nil {
-			t.Errorf("index.html names %q: %v", ref, err)
-		}
+	for _, page := range []string{"index.html", "console.html", "agency.html"} {
+		t.Run(page, func(t *testing.T) {
+			html, err := fs.ReadFile(fsys, page)
+			if err != nil {
+				t.Fatalf("%s not at the root of FS(): %v", page, err)
+			}
+			refs := regexp.MustCompile(`(?:src|href)="([^"]+)"`).FindAllStringSubmatch(string(html), -1)
+			if len(refs) < 3 {
+				t.Fatalf("%s names %d assets, want its scripts and stylesheets", page, len(refs))
+			}
+			for _, m := range refs {
+				ref := m[1]
+				name, _, _ := strings.Cut(ref, "?")
+				if strings.HasPrefix(ref, "data:") || name == "" || strings.HasSuffix(name, "/") || strings.HasSuffix(name, ".html") {
+					continue // a link to another page, not an asset
+				}
+				if strings.Contains(ref, "//") {
+					t.Errorf("%s loads %q from another origin", page, ref)
+					continue
+				}
+				if _, err := fs.Stat(fsys, strings.TrimPrefix(name, "/")); err != nil {
+					t.Errorf("%s names %q: %v", page, ref, err)
+				}
+			}
+		})
 	}
 }
 
