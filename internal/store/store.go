@@ -94,6 +94,16 @@ type CaseWrites struct {
 	Events    []model.CaseEvent
 	Outbox    []model.OutboxMessage
 	Resources []model.Resource
+	// Audit entries are chained onto the audit log (Seq, PrevHash and Hash
+	// set by the store) in the same transaction.
+	Audit []model.AuditEntry
+}
+
+// AuditFilter selects audit entries in Seq order.
+type AuditFilter struct {
+	AfterSeq int64  // only Seq > AfterSeq
+	Target   string // only this target, e.g. "case:42"
+	Limit    int    // 0: no limit
 }
 
 // OutboxFilter selects webhooks, oldest first.
