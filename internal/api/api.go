@@ -60,6 +60,7 @@ type Options struct {
 	Live     http.Handler                // /ws/screen
 	Screen   fs.FS                       // the built screen, index.html at its root
 	Auth     Authorizer                  // nil: OpenAccess
+	Audit    AuditLog                    // the audit chain; nil: nothing audited
 	Ready    func(context.Context) error // extra readiness (the broker link); nil: store only
 	Logger   *slog.Logger
 }

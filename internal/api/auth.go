@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/ywtg/hub/internal/dispatch"
+	"github.com/ywtg/hub/internal/model"
 )
 
 // Roles a route may allow: the 一网统管 set of SPEC §6 (ids from dispatch).
@@ -53,3 +54,9 @@ func Caller(ctx context.Context) dispatch.Actor {
 
 // Principal returns the caller's name, "" if unknown.
 func Principal(ctx context.Context) string { return Caller(ctx).Name }
+
+// AuditLog appends entries to the tamper-evident audit chain (the store's
+// AppendAudit sets their Seq and hashes).
+type AuditLog interface {
+	AppendAudit(ctx context.Context, es ...model.AuditEntry) ([]model.AuditEntry, error)
+}
