@@ -53,6 +53,13 @@ type Store interface {
 	UpdateOutbox(ctx context.Context, m model.OutboxMessage) error
 	SeedResources(ctx context.Context, rs []model.Resource) error
 	ListResources(ctx context.Context) ([]model.Resource, error)
+
+	// API tokens.
+	CreateToken(ctx context.Context, t model.APIToken) error
+	GetToken(ctx context.Context, id string) (model.APIToken, error)
+	ListTokens(ctx context.Context) ([]model.APIToken, error)
+	RevokeToken(ctx context.Context, id string, at time.Time) error
+	TouchToken(ctx context.Context, id string, at time.Time) error
 }
 
 // Run runs every case against fresh stores from newStore.
@@ -78,6 +85,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"regions upsert and round-trip their geometry", testRegions},
 		{"retention drops readings before a day boundary", testRetention},
 		{"hourly rollup over whole hours", testRollupHourly},
+		{"API tokens create, get, list, revoke, touch", testTokens},
 		{"hourly rollup recomputes and outlives retention", testRollupRecompute},
 		{"case create sets id, number and version and round-trips every field", testCaseCreate},
 		{"case times are kept to the millisecond, in UTC", testCaseTimes},
