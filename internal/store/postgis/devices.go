@@ -26,6 +26,7 @@ const (
 	// Affects no row when the device does not exist.
 	sqlSetSecret = `INSERT INTO device_secrets (device_id, secret_hash) SELECT id, $2 FROM devices WHERE id = $1
 		ON CONFLICT (device_id) DO UPDATE SET secret_hash = excluded.secret_hash`
+	sqlSetDisabled   = `UPDATE devices SET disabled = $2 WHERE id = $1`
 	sqlLatestReading = `SELECT r.device_id, r.ts, r.seq, r.vals, r.flags FROM devices d
 		CROSS JOIN LATERAL (SELECT device_id, ts, seq, vals, flags FROM readings
 			WHERE device_id = d.id ORDER BY ts DESC, seq DESC LIMIT 1) r`
@@ -57,6 +58,19 @@ func (s *Store) CreateDevice(ctx context.Context, d store.DeviceRecord) error {
 // SetDeviceSecret replaces a device's secret hash.
 func (s *Store) SetDeviceSecret(ctx context.Context, id, hash string) error {
 	tag, err := s.pool.Exec(ctx, sqlSetSecret, id, hash)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("device %s: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
+// SetDeviceDisabled disables a device (it may not connect or publish) or
+// enables it again.
+func (s *Store) SetDeviceDisabled(ctx context.Context, id string, disabled bool) error {
+	tag, err := s.pool.Exec(ctx, sqlSetDisabled, id, disabled)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ const (
 	sqlGetDevice     = `SELECT ` + sqlDeviceCols + ` FROM devices WHERE id = ?`
 	sqlListDevices   = `SELECT ` + sqlDeviceCols + ` FROM devices ORDER BY id`
 	sqlSetSecret     = `UPDATE devices SET secret_hash = ? WHERE id = ?`
+	sqlSetDisabled   = `UPDATE devices SET disabled = ? WHERE id = ?`
 	sqlLatestReading = `SELECT r.device_id, r.ts, r.seq, r.vals, r.flags FROM devices d
 		JOIN readings r ON r.device_id = d.id
 		AND r.ts = (SELECT MAX(ts) FROM readings WHERE device_id = d.id)`
@@ -47,6 +48,19 @@ func (s *Store) CreateDevice(ctx context.Context, d store.DeviceRecord) error {
 // SetDeviceSecret replaces a device's secret hash.
 func (s *Store) SetDeviceSecret(ctx context.Context, id, hash string) error {
 	res, err := s.w.ExecContext(ctx, sqlSetSecret, hash, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("device %s: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
+// SetDeviceDisabled disables a device (it may not connect or publish) or
+// enables it again.
+func (s *Store) SetDeviceDisabled(ctx context.Context, id string, disabled bool) error {
+	res, err := s.w.ExecContext(ctx, sqlSetDisabled, disabled, id)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 type Store interface {
 	CreateDevice(ctx context.Context, d store.DeviceRecord) error
 	SetDeviceSecret(ctx context.Context, id, hash string) error
+	SetDeviceDisabled(ctx context.Context, id string, disabled bool) error
 	GetDevice(ctx context.Context, id string) (store.DeviceRecord, error)
 	ListDevices(ctx context.Context) ([]store.DeviceRecord, error)
 	WriteBatch(ctx context.Context, b store.Batch) (store.BatchResult, error)
@@ -127,6 +128,13 @@ func testDevices(t *testing.T, s Store) {
 	got, _ = s.GetDevice(ctx, "a")
 	require.Equal(t, "new", got.SecretHash)
 	require.ErrorIs(t, s.SetDeviceSecret(ctx, "zz", "x"), store.ErrNotFound)
+	for _, disabled := range []bool{true, true, false} { // disabling twice is no error
+		require.NoError(t, s.SetDeviceDisabled(ctx, "a", disabled))
+		got, _ = s.GetDevice(ctx, "a")
+		require.Equal(t, disabled, got.Disabled)
+		require.Equal(t, "new", got.SecretHash, "disabling keeps the secret")
+	}
+	require.ErrorIs(t, s.SetDeviceDisabled(ctx, "zz", true), store.ErrNotFound)
 	all, err := s.ListDevices(ctx)
 	require.NoError(t, err)
 	require.Len(t, all, 2)
