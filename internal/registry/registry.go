@@ -1,7 +1,10 @@
 // Package registry owns device identities: provisioning with a one-time
-// secret (stored only as a salted SM3 hash), lookup with an in-memory cache,
-// and the credential check the broker asks for. It places each device in its
-// region. It knows nothing of MQTT or HTTP.
+// secret (stored only as a salted SM3 hash), rotation, disabling, lookup with
+// an in-memory cache kept fresh from the store, and the two questions every
+// broker asks — may this device connect, may it use this topic (the topic
+// names of the device contract, SPEC §3). It places each device in its
+// region. It knows nothing of MQTT sessions or HTTP: whoever ends sessions
+// registers with OnRevoke.
 package registry
 
 import (
@@ -33,6 +36,7 @@ import (
 type Store interface {
 	CreateDevice(ctx context.Context, d store.DeviceRecord) error
 	SetDeviceSecret(ctx context.Context, id, hash string) error
+	SetDeviceDisabled(ctx context.Context, id string, disabled bool) error
 	GetDevice(ctx context.Context, id string) (store.DeviceRecord, error)
 	ListDevices(ctx context.Context) ([]store.DeviceRecord, error)
 }
@@ -49,8 +53,13 @@ type Registry struct {
 	profiles profile.Set
 	now      func() time.Time
 
-	mu    sync.RWMutex
-	cache map[string]store.DeviceRecord
+	// writes serialises the changes of credentials (Rotate, Disable,
+	// Enable, Reload) so that a reload never puts back a record older than
+	// one just written.
+	writes sync.Mutex
+	mu     sync.RWMutex
+	cache  map[string]store.DeviceRecord
+	revoke []func(id string) // under mu
 }
 
 // New returns a registry; call Load to warm its cache.
@@ -96,8 +105,11 @@ func (r *Registry) Add(ctx context.Context, d model.Device) (model.Device, strin
 	return d, secret, nil
 }
 
-// Rotate gives a device a new secret; the old one stops working at once.
+// Rotate gives a device a new secret; the old one stops working at once and
+// the device's sessions are revoked.
 func (r *Registry) Rotate(ctx context.Context, id string) (string, error) {
+	r.writes.Lock()
+	defer r.writes.Unlock()
 	rec, err := r.get(ctx, id)
 	if err != nil {
 		return "", err
@@ -113,6 +125,7 @@ func (r *Registry) Rotate(ctx context.Context, id string) (string, error) {
 	r.mu.Lock()
 	r.cache[id] = rec
 	r.mu.Unlock()
+	r.revoked(id)
 	return secret, nil
 }
 
@@ -210,7 +223,11 @@ func (r *Registry) get(ctx context.Context, id string) (store.DeviceRecord, erro
 		return rec, err
 	}
 	r.mu.Lock()
-	r.cache[id] = rec
+	if cached, ok := r.cache[id]; ok { // a write won the race: keep it
+		rec = cached
+	} else {
+		r.cache[id] = rec
+	}
 	r.mu.Unlock()
 	return rec, nil
 }

@@ -1,0 +1,87 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/ywtg/hub/internal/model"
+)
+
+// Access is what a client asks to do with a topic.
+type Access int
+
+// What a broker may ask about.
+const (
+	// Publish is sending a message to a topic.
+	Publish Access = iota + 1
+	// Subscribe is subscribing to a topic filter.
+	Subscribe
+	// Read is receiving a message published on a topic (Mosquitto asks
+	// before each delivery; the embedded broker asks it as it asks Subscribe).
+	Read
+)
+
+func (a Access) String() string {
+	switch a {
+	case Publish:
+		return "publish"
+	case Subscribe:
+		return "subscribe"
+	case Read:
+		return "read"
+	}
+	return "unknown"
+}
+
+// TopicAllowed is the device topic ACL of SPEC §3, the one rule every broker
+// path applies: a device publishes only under devices/{its id}/, never to its
+// own commands topic (that is the hub's to send), and subscribes to — and so
+// receives — only its commands, as devices/{id}/commands or
+// devices/{id}/commands/#. Wildcards are never part of a topic it may publish.
+func TopicAllowed(id, topic string, a Access) bool {
+	if id == "" {
+		return false
+	}
+	own := "devices/" + id + "/"
+	switch a {
+	case Publish:
+		rest, ok := strings.CutPrefix(topic, own)
+		return ok && rest != "" && rest != "commands" && !strings.ContainsAny(rest, "+#")
+	case Subscribe, Read:
+		return topic == own+"commands" || topic == own+"commands/#"
+	}
+	return false
+}
+
+// Authorize decides whether the device may use topic as asked: it must be
+// registered, not disabled, and the topic allowed by TopicAllowed. A refusal
+// is a *model.Rejection naming its reason; any other error is the store's.
+func (r *Registry) Authorize(ctx context.Context, id, topic string, a Access) error {
+	rec, err := r.get(ctx, id)
+	if errors.Is(err, ErrUnknownDevice) {
+		return model.Reject(model.ReasonUnknownDevice, "no device %q is registered", id)
+	}
+	if err != nil {
+		return err
+	}
+	if rec.Disabled {
+		return model.Reject(model.ReasonDeviceDisabled, "device %s is disabled", id)
+	}
+	if !TopicAllowed(id, topic, a) {
+		return model.Reject(model.ReasonACLDenied, "device %s may not %s %s", id, a.verb(), topic)
+	}
+	return nil
+}
+
+func (a Access) verb() string {
+	switch a {
+	case Publish:
+		return "publish to"
+	case Subscribe:
+		return "subscribe to"
+	case Read:
+		return "receive"
+	}
+	return "use"
+}
