@@ -5,19 +5,21 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/ywtg/hub/internal/model"
+	"github.com/ywtg/hub/internal/registry"
 )
 
-// Authenticator checks a device's MQTT credentials. The error, when not nil,
-// is a *model.Rejection naming the reason (unknown device, wrong secret,
-// disabled).
+// Authenticator checks a device's MQTT credentials and its use of topics (the
+// registry, which the broker HTTP endpoints ask too, so that every broker
+// decides alike). A refusal is a *model.Rejection naming the reason (unknown
+// device, wrong secret, disabled, ACL).
 type Authenticator interface {
 	Authenticate(ctx context.Context, id, secret string) error
+	Authorize(ctx context.Context, id, topic string, a registry.Access) error
 }
 
 // Hook plugs the pipeline into the embedded mochi-mqtt broker: it
@@ -38,7 +40,7 @@ func (h *Hook) ID() string { return "hub-ingest" }
 // Provides declares the events this hook handles.
 func (h *Hook) Provides(b byte) bool {
 	return bytes.Contains([]byte{
-		mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnPublish, mqtt.OnWillSent, mqtt.OnDisconnect,
+		mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnSubscribe, mqtt.OnPublish, mqtt.OnWillSent, mqtt.OnDisconnect,
 	}, []byte{b})
 }
 
@@ -51,35 +53,78 @@ func (h *Hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 		h.Pipeline.counts.add(CountConnects, 1)
 		return true
 	}
-	reason, detail := model.ReasonAuthFailed, err.Error()
-	var rej *model.Rejection
-	if errors.As(err, &rej) {
-		reason, detail = rej.Reason, rej.Detail
-	}
-	h.Log.Warn("device connection refused", "device_id", id, "remote", cl.Net.Remote, "reason", reason)
-	if rerr := h.Pipeline.Refuse(h.Ctx, id, "", reason, detail+" (connection refused from "+cl.Net.Remote+")", nil); rerr != nil {
-		h.Log.Error("dead letter not stored", "err", rerr)
-	}
+	h.refuse(id, "", err, " (connection refused from "+cl.Net.Remote+")")
 	return false
 }
 
 // OnACLCheck lets a device publish only under devices/{own id}/ (not to its
-// own command topic) and subscribe only to its own commands.
+// own command topic) and subscribe to, or receive, only its own commands —
+// registry.TopicAllowed — and a disabled device nothing, even before its
+// session is ended. Refused publishes are counted and kept as dead letters;
+// mochi asks the same question with write false for a subscription and for
+// each delivery, so refused subscriptions are recorded by OnSubscribe.
 func (h *Hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	id := string(cl.Properties.Username)
-	own := "devices/" + id + "/"
 	if !write {
-		return topic == own+"commands" || topic == own+"commands/#"
+		return h.Auth.Authorize(h.Ctx, id, topic, registry.Subscribe) == nil
 	}
-	if strings.HasPrefix(topic, own) && topic != own+"commands" {
+	err := h.Auth.Authorize(h.Ctx, id, topic, registry.Publish)
+	if err == nil {
 		return true
 	}
-	detail := "device " + id + " may not publish to " + topic
-	h.Log.Warn("publish refused by ACL", "device_id", id, "topic", topic)
-	if err := h.Pipeline.Refuse(h.Ctx, id, topic, model.ReasonACLDenied, detail, nil); err != nil {
-		h.Log.Error("dead letter not stored", "err", err)
-	}
+	h.refuse(id, topic, err, "")
 	return false
+}
+
+// OnSubscribe records each filter OnACLCheck is about to refuse; the packet
+// goes on unchanged.
+func (h *Hook) OnSubscribe(cl *mqtt.Client, pk packets.Packet) packets.Packet {
+	id := string(cl.Properties.Username)
+	for _, sub := range pk.Filters {
+		if !mqtt.IsValidFilter(sub.Filter, false) {
+			continue // refused by mochi as invalid, not by the ACL
+		}
+		if err := h.Auth.Authorize(h.Ctx, id, sub.Filter, registry.Subscribe); err != nil {
+			h.refuse(id, sub.Filter, err, "")
+		}
+	}
+	return pk
+}
+
+// refuse logs, counts and dead-letters a refused connection or topic.
+func (h *Hook) refuse(id, topic string, err error, suffix string) {
+	reason, detail := model.ReasonAuthFailed, err.Error()
+	if topic != "" {
+		reason = model.ReasonACLDenied
+	}
+	var rej *model.Rejection
+	if errors.As(err, &rej) {
+		reason, detail = rej.Reason, rej.Detail
+	}
+	h.Log.Warn("device refused by the broker", "device_id", id, "topic", topic, "reason", reason)
+	if rerr := h.Pipeline.Refuse(h.Ctx, id, topic, reason, detail+suffix, nil); rerr != nil {
+		h.Log.Error("dead letter not stored", "err", rerr)
+	}
+}
+
+// EndSessions disconnects every session of device id from the embedded
+// broker — its secret was rotated or it was disabled — and returns how many
+// there were. An MQTT 5 client is told why (0x87 not authorized); MQTT 3.1.1
+// has no server DISCONNECT, so its connection is closed.
+func EndSessions(srv *mqtt.Server, id string) int {
+	n := 0
+	for _, cl := range srv.Clients.GetAll() {
+		if cl.Net.Inline || string(cl.Properties.Username) != id || cl.Closed() {
+			continue
+		}
+		if cl.Properties.ProtocolVersion == 5 {
+			_ = srv.DisconnectClient(cl, packets.ErrNotAuthorized)
+		} else {
+			cl.Stop(packets.ErrNotAuthorized)
+		}
+		n++
+	}
+	return n
 }
 
 // OnPublish stores the message before mochi sends PUBACK. If nothing could be
