@@ -82,13 +82,18 @@ const (
 	CaseSourceManual   = "manual"   // entered at the console
 )
 
-// Person is a reporter's contact. It is personal data: issue 7 encrypts it
-// at rest and masks it in responses.
+// Person is a reporter's contact. It is personal data, kept in one of
+// three forms: plain (a report coming in, the unmask endpoint), sealed (at
+// rest: only Sealed, the SM4 sealing of the other fields, internal/pii) or
+// masked (every response and webhook: 张*, 138****1234, and Masked).
 type Person struct {
 	Name  string `json:"name,omitempty"`
 	Phone string `json:"phone,omitempty"`
 	Email string `json:"email,omitempty"`
 	IDNo  string `json:"id_no,omitempty"`
+	// Sealed is set by dispatch, never taken from a request.
+	Sealed string `json:"sealed,omitempty"`
+	Masked bool   `json:"masked,omitempty"`
 }
 
 // Routing is a proposed responsible agency and why.
