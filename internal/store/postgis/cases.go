@@ -97,7 +97,7 @@ func (s *Store) CreateCase(ctx context.Context, c *model.Case, w store.CaseWrite
 		var b pgx.Batch
 		b.Queue(sqlInsertCase, append(args, sc.ID)...)
 		ids = queueCaseWrites(&b, sc.ID, w)
-		return sendCaseWrites(ctx, tx, &b)
+		return sendCaseWrites(ctx, tx, &b, caseAudit(w.Audit, sc.ID))
 	})
 	if code, constraint := pgCode(err); code == codeUniqueViolation && constraint == "cases_incident" {
 		return fmt.Errorf("case for incident %d: %w", c.IncidentID, store.ErrExists)
@@ -143,7 +143,7 @@ func (s *Store) UpdateCase(ctx context.Context, c *model.Case, w store.CaseWrite
 		}
 		var b pgx.Batch
 		ids = queueCaseWrites(&b, c.ID, w)
-		return sendCaseWrites(ctx, tx, &b)
+		return sendCaseWrites(ctx, tx, &b, caseAudit(w.Audit, c.ID))
 	})
 	if err != nil {
 		return err
@@ -219,11 +219,16 @@ func queueCaseWrites(b *pgx.Batch, caseID int64, w store.CaseWrites) caseWriteID
 	return ids
 }
 
-func sendCaseWrites(ctx context.Context, tx pgx.Tx, b *pgx.Batch) error {
-	if b.Len() == 0 {
-		return nil
+// sendCaseWrites sends b, then chains the case's audit entries: last, once
+// the transaction holds its row locks (see appendAudit).
+func sendCaseWrites(ctx context.Context, tx pgx.Tx, b *pgx.Batch, es []model.AuditEntry) error {
+	if b.Len() > 0 {
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
 	}
-	return tx.SendBatch(ctx, b).Close()
+	_, err := appendAudit(ctx, tx, es)
+	return err
 }
 
 // rawJSON stores an empty message as NULL, any other byte for byte.

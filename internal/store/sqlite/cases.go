@@ -227,6 +227,9 @@ func writeCaseWrites(ctx context.Context, tx *sql.Tx, caseID int64, w store.Case
 			return ids, fmt.Errorf("resource %s version %d: %w", r.ID, r.Version, store.ErrConflict)
 		}
 	}
+	if _, err := appendAudit(ctx, tx, caseAudit(w.Audit, caseID)); err != nil {
+		return ids, err
+	}
 	return ids, nil
 }
 

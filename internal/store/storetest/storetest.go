@@ -61,6 +61,13 @@ type Store interface {
 	ListTokens(ctx context.Context) ([]model.APIToken, error)
 	RevokeToken(ctx context.Context, id string, at time.Time) error
 	TouchToken(ctx context.Context, id string, at time.Time) error
+
+	// The audit chain (audit.go).
+	AppendAudit(ctx context.Context, es ...model.AuditEntry) ([]model.AuditEntry, error)
+	ListAudit(ctx context.Context, f store.AuditFilter) ([]model.AuditEntry, error)
+	AuditHead(ctx context.Context) (seq int64, hash string, err error)
+	AddAuditCheckpoint(ctx context.Context, cp model.AuditCheckpoint) error
+	ListAuditCheckpoints(ctx context.Context) ([]model.AuditCheckpoint, error)
 }
 
 // Run runs every case against fresh stores from newStore.
@@ -99,6 +106,10 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"seeding resources keeps status, case and version", testSeedResources},
 		{"concurrent case updates: exactly one wins", testCaseConcurrentUpdate},
 		{"one case per incident", testCaseOnePerIncident},
+		{"audit entries chain from genesis and round-trip", testAuditAppend},
+		{"audit entries of a case are written with it, or not at all", testAuditCaseWrites},
+		{"audit checkpoints add, list, refuse a second for one seq", testAuditCheckpoints},
+		{"concurrent audit appends make one unbroken chain", testAuditConcurrent},
 	} {
 		t.Run(tc.desc, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}
