@@ -13,10 +13,13 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/ywtg/hub/internal/ingest/jsonmqtt"
+	"golang.org/x/time/rate"
+
 	"github.com/ywtg/hub/internal/model"
 	"github.com/ywtg/hub/internal/profile"
 )
@@ -36,14 +39,23 @@ type Options struct {
 	MaxBatch   int           // rows per commit; default 2000
 	MaxFuture  time.Duration // how far ahead of the hub clock a ts may be; default 5 min
 	MaxPayload int           // bytes; default 256 KiB
-	Now        func() time.Time
+	// MaxValues bounds the metric values in one message, all its samples
+	// together; default 1000.
+	MaxValues int
+	// DeviceRate and DeviceBurst bound the messages a device may publish
+	// per second (DeviceRate 0: unlimited). Messages over it are kept as
+	// dead letters, counted as rate_limited.
+	DeviceRate  float64
+	DeviceBurst int
+	Now         func() time.Time
 }
 
 // Pipeline validates and stores device messages.
 type Pipeline struct {
-	opts   Options
-	w      *groupWriter
-	counts Counters
+	opts     Options
+	w        *groupWriter
+	counts   Counters
+	limiters sync.Map // device id → *rate.Limiter
 }
 
 // New starts a pipeline; Close stops it.
@@ -56,6 +68,9 @@ func New(opts Options) *Pipeline {
 	}
 	if opts.MaxPayload <= 0 {
 		opts.MaxPayload = 256 << 10
+	}
+	if opts.MaxValues <= 0 {
+		opts.MaxValues = 1000
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -162,6 +177,9 @@ func (p *Pipeline) decode(ctx context.Context, deviceID, topic string, payload [
 	if id != deviceID {
 		return reject(model.Reject(model.ReasonACLDenied, "device %s may not publish under devices/%s/", deviceID, id))
 	}
+	if !p.allow(deviceID) {
+		return reject(model.Reject(model.ReasonRateLimited, "device %s is over %g messages per second", deviceID, p.opts.DeviceRate))
+	}
 	dev, err := p.opts.Devices.Lookup(ctx, deviceID)
 	if err != nil {
 		return reject(model.Reject(model.ReasonUnknownDevice, "%v", err))
@@ -185,6 +203,14 @@ func (p *Pipeline) decodeTelemetry(deviceID, topic string, prof *profile.Profile
 	samples, rej := jsonmqtt.DecodeTelemetry(deviceID, prof, payload)
 	if rej != nil {
 		return storeBatchDL(p.deadLetter(deviceID, topic, rej, payload))
+	}
+	values := 0
+	for _, s := range samples {
+		values += len(s.Reading.Values)
+	}
+	if values > p.opts.MaxValues {
+		return storeBatchDL(p.deadLetter(deviceID, topic,
+			model.Reject(model.ReasonTooManyValues, "%d metric values in one message, limit %d", values, p.opts.MaxValues), payload))
 	}
 	now := p.opts.Now()
 	for _, s := range samples {
@@ -224,6 +250,18 @@ func (p *Pipeline) decodeStatus(deviceID, topic string, payload []byte) batch {
 		st.TS = now
 	}
 	return batch{Statuses: []model.Status{st}}
+}
+
+// allow takes one message from the device's budget.
+func (p *Pipeline) allow(deviceID string) bool {
+	if p.opts.DeviceRate <= 0 {
+		return true
+	}
+	l, ok := p.limiters.Load(deviceID)
+	if !ok {
+		l, _ = p.limiters.LoadOrStore(deviceID, rate.NewLimiter(rate.Limit(p.opts.DeviceRate), max(p.opts.DeviceBurst, 1)))
+	}
+	return l.(*rate.Limiter).Allow()
 }
 
 // maxDeadPayload bounds what a dead letter keeps of the payload.

@@ -594,3 +594,40 @@ func FuzzHandle(f *testing.F) {
 		}
 	})
 }
+
+func TestLimits(t *testing.T) {
+	set := loadProfiles(t)
+	t.Run("messages per second per device", func(t *testing.T) {
+		r := newRig(t, set, func(o *ingest.Options) { o.DeviceRate, o.DeviceBurst = 0.001, 3 })
+		for seq := 1; seq <= 5; seq++ {
+			require.NoError(t, r.p.Handle(context.Background(), "hy-1", "devices/hy-1/telemetry",
+				[]byte(telemetry(seq, `{"water_level_m":1050.1}`))))
+		}
+		require.NoError(t, r.p.Handle(context.Background(), "aq-1", "devices/aq-1/status", []byte(`{"state":"online"}`)))
+		w := r.w.snapshot()
+		require.Len(t, w.readings, 3, "three within hy-1's burst")
+		require.Len(t, w.statuses, 1, "aq-1 has its own budget")
+		require.Len(t, w.deadLetters, 2, "the two over the limit are kept, not dropped")
+		for _, dl := range w.deadLetters {
+			require.Equal(t, model.ReasonRateLimited, dl.Reason)
+			require.Equal(t, "hy-1", dl.DeviceID)
+			require.Contains(t, dl.Payload, "water_level_m")
+		}
+		require.EqualValues(t, 2, r.p.Counters().Get("rejected_"+model.ReasonRateLimited))
+	})
+	t.Run("metric values per message", func(t *testing.T) {
+		r := newRig(t, set, func(o *ingest.Options) { o.MaxValues = 3 })
+		var samples []string
+		for seq := 1; seq <= 4; seq++ {
+			samples = append(samples, telemetry(seq, `{"water_level_m":1050.1}`))
+		}
+		require.NoError(t, r.p.Handle(context.Background(), "hy-1", "devices/hy-1/telemetry", []byte("["+strings.Join(samples[:3], ",")+"]")))
+		require.NoError(t, r.p.Handle(context.Background(), "hy-1", "devices/hy-1/telemetry", []byte("["+strings.Join(samples, ",")+"]")))
+		w := r.w.snapshot()
+		require.Len(t, w.readings, 3)
+		require.Len(t, w.deadLetters, 1)
+		require.Equal(t, model.ReasonTooManyValues, w.deadLetters[0].Reason)
+		require.Contains(t, w.deadLetters[0].Detail, "4 metric values")
+		require.EqualValues(t, 1, r.p.Counters().Get("rejected_"+model.ReasonTooManyValues))
+	})
+}

@@ -244,6 +244,8 @@ const (
 	ReasonDeviceDisabled  = "device_disabled"
 	ReasonAuthFailed      = "auth_failed"
 	ReasonTooLarge        = "payload_too_large"
+	ReasonTooManyValues   = "too_many_values"
+	ReasonRateLimited     = "rate_limited"
 	ReasonStoreFailed     = "store_failed"
 )
 
