@@ -22,6 +22,11 @@ import (
 type Registry interface {
 	Add(ctx context.Context, d model.Device) (model.Device, string, error)
 	Lookup(ctx context.Context, id string) (model.Device, error)
+	// Rotate, Disable and Enable change a device's credentials; its open
+	// sessions are ended by whoever the registry tells (the hub's broker).
+	Rotate(ctx context.Context, id string) (string, error)
+	Disable(ctx context.Context, id string) error
+	Enable(ctx context.Context, id string) error
 }
 
 // Engine answers for live state and alarms.
@@ -60,6 +65,7 @@ type Options struct {
 	Live     http.Handler                // /ws/screen
 	Screen   fs.FS                       // the built screen, index.html at its root
 	Auth     Authorizer                  // nil: OpenAccess
+	Broker   BrokerOptions               // the external broker's auth endpoints
 	Audit    AuditLog                    // the audit chain; nil: nothing audited
 	Ready    func(context.Context) error // extra readiness (the broker link); nil: store only
 	Logger   *slog.Logger
@@ -122,6 +128,10 @@ func (s *server) routes(mux *http.ServeMux) {
 	s.handle(mux, "POST /api/v1/devices", admin, s.addDevice)
 	s.handle(mux, "GET /api/v1/devices/{id}", read, s.getDevice)
 	s.handle(mux, "GET /api/v1/devices/{id}/readings", read, s.deviceReadings)
+	s.handle(mux, "POST /api/v1/devices/{id}/rotate", admin, s.rotateDevice)
+	s.handle(mux, "POST /api/v1/devices/{id}/disable", admin, s.disableDevice)
+	s.handle(mux, "POST /api/v1/devices/{id}/enable", admin, s.enableDevice)
+	s.brokerRoutes(mux)
 	s.handle(mux, "GET /api/v1/alarms", read, s.listAlarms)
 	s.handle(mux, "GET /api/v1/alarms/{id}", read, s.getAlarm)
 	s.handle(mux, "POST /api/v1/alarms/{id}/ack", operate, s.ackAlarm)

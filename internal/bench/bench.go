@@ -115,7 +115,7 @@ func runTarget(ctx context.Context, o Options, t Target) Result {
 		return res
 	}
 	defer lg.close()
-	scr, err := openScreens(ctx, hub.url(""), o.Screens)
+	scr, err := openScreens(ctx, hub.url(""), hub.token, o.Screens)
 	if err != nil {
 		res.Err = err
 		return res

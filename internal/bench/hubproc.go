@@ -26,7 +26,8 @@ type hubProc struct {
 	httpAddr string
 	mqttAddr string // embedded broker, or the external one
 	logPath  string
-	external bool // devices talk to an external broker, not the hub
+	external bool   // devices talk to an external broker, not the hub
+	token    string // an administrator's API token, made with hub tokens create
 }
 
 func startHub(ctx context.Context, o Options, t Target) (*hubProc, error) {
@@ -35,10 +36,26 @@ func startHub(ctx context.Context, o Options, t Target) (*hubProc, error) {
 		return nil, err
 	}
 	h := &hubProc{dir: dir, httpAddr: freeAddr(), mqttAddr: freeAddr(), logPath: filepath.Join(dir, "hub.log")}
-	args := []string{"--http-addr", h.httpAddr, "--mqtt-addr", h.mqttAddr, "--data-dir", dir}
+	store := []string{"--data-dir", dir}
 	if t.DB != "" {
-		args = append(args, "--db", t.DB)
+		store = append(store, "--db", t.DB)
 	}
+	out, err := exec.CommandContext(ctx, o.HubBin, append(append([]string{"tokens", "create"}, store...),
+		"--name", "bench", "--role", "admin")...).CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("hub tokens create: %w: %s", err, out)
+	}
+	for _, line := range strings.Fields(string(out)) {
+		if strings.HasPrefix(line, "ywt_") {
+			h.token = line
+		}
+	}
+	if h.token == "" {
+		return nil, fmt.Errorf("hub tokens create printed no token: %s", out)
+	}
+	// The bench drives devices and the API as hard as the hub will go: no
+	// per-device or per-token rate limits.
+	args := append([]string{"--http-addr", h.httpAddr, "--mqtt-addr", h.mqttAddr, "--device-rate", "0", "--token-rate", "0"}, store...)
 	if t.BrokerURL != "" {
 		h.external = true
 		h.mqttAddr = strings.TrimPrefix(t.BrokerURL, "tcp://")
@@ -104,6 +121,7 @@ func (h *hubProc) provision(ctx context.Context, n int) (map[string]string, erro
 		body, _ := json.Marshal(map[string]any{"id": id, "kind": "hydrology", "name": "压测水位站 " + strconv.Itoa(i),
 			"lon": 105.5 + rng.Float64()*0.4, "lat": 38.6 + rng.Float64()*0.4})
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, h.url("/api/v1/devices"), bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+h.token)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return nil, err
@@ -124,7 +142,9 @@ func (h *hubProc) provision(ctx context.Context, n int) (map[string]string, erro
 
 // stored is the hub's count of readings stored (0 if it cannot be read).
 func (h *hubProc) stored() int64 {
-	resp, err := http.Get(h.url("/api/v1/stats"))
+	req, _ := http.NewRequest(http.MethodGet, h.url("/api/v1/stats"), nil)
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0
 	}

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -20,8 +21,9 @@ type screens struct {
 	wg     sync.WaitGroup
 }
 
-// openScreens connects n screens to the hub at base (http://host:port).
-func openScreens(ctx context.Context, base string, n int) (*screens, error) {
+// openScreens connects n screens to the hub at base (http://host:port),
+// each with the API token.
+func openScreens(ctx context.Context, base, token string, n int) (*screens, error) {
 	s := &screens{}
 	if n <= 0 {
 		return s, nil
@@ -33,7 +35,7 @@ func openScreens(ctx context.Context, base string, n int) (*screens, error) {
 	ws := "ws://" + u.Host + "/ws/screen"
 	d := websocket.Dialer{}
 	for i := 0; i < n; i++ {
-		c, _, err := d.DialContext(ctx, ws, nil)
+		c, _, err := d.DialContext(ctx, ws, http.Header{"Authorization": {"Bearer " + token}})
 		if err != nil {
 			s.close()
 			return nil, fmt.Errorf("screen %d of %d: %w", i+1, n, err)

@@ -147,7 +147,7 @@ func (s *Service) Act(ctx context.Context, who Actor, id int64, a Action) (model
 	if err := s.commit(ctx, ch); err != nil {
 		return model.Case{}, err
 	}
-	return ch.c, nil
+	return s.present(ch.c), nil
 }
 
 func (s *Service) apply(ctx context.Context, ch *change, a Action) error {
@@ -198,6 +198,10 @@ func (s *Service) apply(ctx context.Context, ch *change, a Action) error {
 // and the webhook worker.
 func (s *Service) commit(ctx context.Context, ch *change) error {
 	ch.c.UpdatedAt = ch.at
+	var err error
+	if ch.c.Reporter, err = s.sealReporter(ch.c.Reporter); err != nil { // one kept in plain text before sealing
+		return err
+	}
 	if err := s.buildOutbox(ch); err != nil {
 		return err
 	}
@@ -213,6 +217,7 @@ func (s *Service) commit(ctx context.Context, ch *change) error {
 func (s *Service) buildOutbox(ch *change) error {
 	after := ch.c
 	after.Version++
+	after.Reporter = s.maskedReporter(after.ID, after.Reporter) // agencies fetch the full one through the API
 	for _, m := range ch.mail {
 		a, ok := s.agencies[m.agency]
 		if !ok || a.Webhook == "" {

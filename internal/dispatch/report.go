@@ -43,7 +43,7 @@ func (s *Service) Report(ctx context.Context, who Actor, r Report) (model.Case, 
 		return model.Case{}, err
 	}
 	s.published(ch)
-	return ch.c, nil
+	return s.present(ch.c), nil
 }
 
 func (s *Service) fromReport(r Report) (model.Case, error) {
@@ -78,8 +78,12 @@ func (s *Service) fromReport(r Report) (model.Case, error) {
 	if err := checkPhotos(r.Photos); err != nil {
 		return model.Case{}, err
 	}
+	reporter, err := s.reportedContact(r.Reporter) // sealed: the plain contact never reaches the store
+	if err != nil {
+		return model.Case{}, err
+	}
 	c := model.Case{Source: r.Source, SourceRef: r.SourceRef, Category: cat.Code, Severity: r.Severity,
-		Title: r.Title, Description: r.Description, Address: r.Address, Photos: slices.Clone(r.Photos), Reporter: r.Reporter}
+		Title: r.Title, Description: r.Description, Address: r.Address, Photos: slices.Clone(r.Photos), Reporter: reporter}
 	if c.Title == "" {
 		c.Title = cat.Minor
 		if r.Address != "" {

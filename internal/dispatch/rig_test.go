@@ -154,7 +154,7 @@ func newRig(t *testing.T, s dispatch.Store) *rig {
 	c := &clock{t: monday10}
 	inc := &fakeIncidents{byID: map[int64]model.Incident{}, links: map[int64]int64{}}
 	svc, err := dispatch.New(context.Background(), dispatch.Options{Catalogue: testCatalogue(t), Store: s,
-		Regions: regions, Incidents: inc, Now: c.Now, Logger: slog.New(slog.DiscardHandler)})
+		Regions: regions, Incidents: inc, Keys: testKeys, Now: c.Now, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	return &rig{t: t, ctx: context.Background(), svc: svc, store: s, clock: c, inc: inc}
 }

@@ -56,8 +56,11 @@ type Options struct {
 	Delivered func()
 	// WebhookKey is the PEM public key agencies verify webhooks with.
 	WebhookKey []byte
-	Now        func() time.Time
-	Logger     *slog.Logger
+	// Keys seal reporters' contacts at rest (a *pii.Keyring); nil: a report
+	// with a reporter is refused.
+	Keys   Keys
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Service runs cases through the loop. Every change is one store
@@ -160,14 +163,22 @@ func (s *Service) Agency(id string) (Agency, bool) {
 // Plans lists the plans.
 func (s *Service) Plans() []Plan { return slices.Clone(s.opts.Catalogue.Plans) }
 
-// Case returns a stored case.
+// Case returns a stored case, its reporter masked.
 func (s *Service) Case(ctx context.Context, id int64) (model.Case, error) {
-	return s.opts.Store.GetCase(ctx, id)
+	c, err := s.opts.Store.GetCase(ctx, id)
+	if err != nil {
+		return c, err
+	}
+	return s.present(c), nil
 }
 
-// Cases lists stored cases.
+// Cases lists stored cases, their reporters masked.
 func (s *Service) Cases(ctx context.Context, f store.CaseFilter) ([]model.Case, error) {
-	return s.opts.Store.ListCases(ctx, f)
+	cases, err := s.opts.Store.ListCases(ctx, f)
+	for i := range cases {
+		cases[i] = s.present(cases[i])
+	}
+	return cases, err
 }
 
 // Timeline returns a case's timeline, oldest first.

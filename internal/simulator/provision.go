@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/ywtg/hub/internal/model"
 )
@@ -41,6 +43,14 @@ func Provision(ctx context.Context, hubURL string, fleet *Fleet, client *http.Cl
 	var conflicts []string
 	for _, d := range fleet.Devices {
 		secret, exists, err := register(ctx, client, url, d)
+		for errors.Is(err, errRateLimited) { // the hub limits requests per token: wait and go on
+			select {
+			case <-ctx.Done():
+				return secrets, ctx.Err()
+			case <-time.After(time.Second):
+			}
+			secret, exists, err = register(ctx, client, url, d)
+		}
 		switch {
 		case err != nil:
 			return secrets, fmt.Errorf("device %s: %w", d.ID, err)
@@ -80,6 +90,8 @@ func register(ctx context.Context, client *http.Client, url string, d FleetDevic
 	case http.StatusCreated, http.StatusOK:
 	case http.StatusConflict:
 		return "", true, nil
+	case http.StatusTooManyRequests:
+		return "", false, errRateLimited
 	default:
 		return "", false, fmt.Errorf("%w: %s: %s", ErrProvision, resp.Status, snippet(b))
 	}
@@ -91,6 +103,9 @@ func register(ctx context.Context, client *http.Client, url string, d FleetDevic
 	}
 	return out.Secret, false, nil
 }
+
+// errRateLimited is the hub's 429: over the token's request rate.
+var errRateLimited = errors.New("rate limited")
 
 func snippet(b []byte) string {
 	s := strings.TrimSpace(string(b))
