@@ -25,6 +25,7 @@ func (s *server) caseRoutes(mux *http.ServeMux) {
 	s.handle(mux, "GET /api/v1/cases", readRoles, s.listCases)
 	s.handle(mux, "GET /api/v1/cases/{id}", readRoles, s.getCase)
 	s.handle(mux, "GET /api/v1/cases/{id}/timeline", readRoles, s.caseTimeline)
+	s.piiRoutes(mux)
 	for _, action := range dispatch.Actions {
 		s.handle(mux, "POST /api/v1/cases/{id}/"+action, dispatch.AllowedRoles(action), s.act(action))
 	}
@@ -108,7 +109,7 @@ func (s *server) listCases(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, nonNil(cases))
+	writeJSON(w, http.StatusOK, maskedCases(nonNil(cases)))
 }
 
 // caseDetail is a case with its timeline and, while someone must choose
@@ -134,7 +135,7 @@ func (s *server) getCase(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d := caseDetail{Case: c, Timeline: nonNil(tl), Suggestion: c.Suggestion}
+	d := caseDetail{Case: maskedCase(c), Timeline: nonNil(tl), Suggestion: c.Suggestion}
 	w.Header().Set("ETag", strconv.Quote(strconv.FormatInt(c.Version, 10)))
 	switch dispatch.State(c.State) {
 	case dispatch.Reported, dispatch.Registered, dispatch.Returned:
@@ -185,7 +186,7 @@ func (s *server) act(action string) http.HandlerFunc {
 			return
 		}
 		w.Header().Set("ETag", strconv.Quote(strconv.FormatInt(c.Version, 10)))
-		writeJSON(w, http.StatusOK, c)
+		writeJSON(w, http.StatusOK, maskedCase(c))
 	}
 }
 
@@ -207,7 +208,7 @@ func (s *server) agencyQueue(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, nonNil(cases))
+	writeJSON(w, http.StatusOK, maskedCases(nonNil(cases)))
 }
 
 func (s *server) listResources(w http.ResponseWriter, r *http.Request) {

@@ -49,7 +49,7 @@ func (s *server) fileReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/cases/"+strconv.FormatInt(c.ID, 10))
-	writeJSON(w, http.StatusCreated, c)
+	writeJSON(w, http.StatusCreated, maskedCase(c))
 }
 
 // checkPoint reports a longitude or latitude out of range, naming it; nil
