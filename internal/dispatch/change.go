@@ -205,11 +205,41 @@ func (s *Service) commit(ctx context.Context, ch *change) error {
 	if err := s.buildOutbox(ch); err != nil {
 		return err
 	}
-	if err := s.opts.Store.UpdateCase(ctx, &ch.c, ch.w); err != nil {
+	if err := s.opts.Store.UpdateCase(ctx, &ch.c, ch.writes()); err != nil {
 		return err
 	}
 	s.published(ch)
 	return nil
+}
+
+// writes are what is stored with the change: its timeline, webhooks and
+// resources, and one audit entry, "case.<action>" after the first thing it
+// logged (case.create for a new case), by the actor. The entry's detail is
+// the states, the lead agency and the version the change stores — never the
+// reporter's personal data.
+func (ch *change) writes() store.CaseWrites {
+	w := ch.w
+	action, from, target := "change", ch.was.State, ""
+	if len(w.Events) > 0 {
+		action = w.Events[0].Action
+	}
+	if ch.c.ID == 0 {
+		from = "" // a new case; the store fills in the target
+	} else {
+		target = fmt.Sprintf("case:%d", ch.c.ID)
+	}
+	detail, _ := json.Marshal(auditDetail{From: from, To: ch.c.State, Agency: ch.c.AgencyID, Version: ch.c.Version + 1})
+	w.Audit = append(slices.Clip(w.Audit), model.AuditEntry{At: ch.at, Actor: ch.who.Name, Role: ch.who.Role,
+		Action: "case." + action, Target: target, Outcome: "ok", Detail: detail})
+	return w
+}
+
+// auditDetail is what the audit log keeps of a case change.
+type auditDetail struct {
+	From    string `json:"from"`
+	To      string `json:"to"`
+	Agency  string `json:"agency,omitempty"` // the lead agency after the change
+	Version int64  `json:"version"`          // the version the change is stored at
 }
 
 // buildOutbox turns the change's mail into outbox rows; the body carries

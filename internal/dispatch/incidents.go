@@ -75,7 +75,7 @@ func (s *Service) HandleIncident(ctx context.Context, in model.Incident) (model.
 	ch := s.begin(c, System)
 	ch.c.CreatedAt, ch.c.UpdatedAt = ch.at, ch.at
 	ch.event(actCreate, Reported, c.Description, map[string]any{"incident_id": in.ID, "sources": in.Sources})
-	if err := s.opts.Store.CreateCase(ctx, &ch.c, ch.w); errors.Is(err, store.ErrExists) {
+	if err := s.opts.Store.CreateCase(ctx, &ch.c, ch.writes()); errors.Is(err, store.ErrExists) {
 		return s.HandleIncident(ctx, in) // another hub opened it first
 	} else if err != nil {
 		return model.Case{}, err

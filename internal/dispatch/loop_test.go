@@ -1,12 +1,16 @@
 package dispatch_test
 
 import (
+	"encoding/json"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ywtg/hub/internal/audit"
 	"github.com/ywtg/hub/internal/dispatch"
 	"github.com/ywtg/hub/internal/dispatch/sla"
 	"github.com/ywtg/hub/internal/model"
@@ -64,9 +68,47 @@ func TestHotlineOnTime(t *testing.T) {
 		require.Equal(t, 5, c.Rating)
 
 		require.Equal(t, []string{"create", "register", "dispatch", "accept", "progress", "resolve", "verify", "evaluate"}, r.actions(c.ID))
+		require.Equal(t, []string{
+			"王值班 case.create →reported v1",
+			"王值班 case.register reported→registered v2",
+			"赵派遣 case.dispatch registered→dispatched alsz-urban-2 v3",
+			"alsz-urban-2-user case.accept dispatched→accepted alsz-urban-2 v4",
+			"alsz-urban-2-user case.progress accepted→accepted alsz-urban-2 v5",
+			"alsz-urban-2-user case.resolve accepted→resolved alsz-urban-2 v6",
+			"孙监督 case.verify resolved→closed alsz-urban-2 v7",
+			"王值班 case.evaluate closed→closed alsz-urban-2 v8",
+		}, auditTrail(t, r, c.ID))
 		require.Empty(t, r.outbox(c.ID), "the urban management bureau polls; no webhook")
 		require.Equal(t, 0, r.sweep().Overdue)
 	})
+}
+
+// auditTrail lists a case's audit entries as "actor action from→to agency
+// version", after checking that the whole chain verifies and that no entry
+// holds the reporter's name or phone.
+func auditTrail(t *testing.T, r *rig, id int64) []string {
+	t.Helper()
+	log, ok := r.store.(audit.Log)
+	require.True(t, ok, "the store keeps the audit log")
+	rep, err := audit.Verify(r.ctx, log, nil, nil)
+	require.NoError(t, err)
+	require.Nil(t, rep.Broken)
+	es, err := log.ListAudit(r.ctx, store.AuditFilter{Target: fmt.Sprintf("case:%d", id)})
+	require.NoError(t, err)
+	var out []string
+	for _, e := range es {
+		require.NotContains(t, string(e.Detail), "张三")
+		require.NotContains(t, string(e.Detail), "13812341234")
+		require.Equal(t, "ok", e.Outcome)
+		var d struct {
+			From, To, Agency string
+			Version          int64
+		}
+		require.NoError(t, json.Unmarshal(e.Detail, &d))
+		out = append(out, strings.Join(strings.Fields(fmt.Sprintf("%s %s %s→%s %s v%d", e.Actor, e.Action, d.From, d.To,
+			d.Agency, d.Version)), " "))
+	}
+	return out
 }
 
 func TestOverdueAndEscalation(t *testing.T) {

@@ -39,7 +39,7 @@ func (s *Service) Report(ctx context.Context, who Actor, r Report) (model.Case, 
 	ch.c.CreatedAt, ch.c.UpdatedAt = ch.at, ch.at
 	ch.event(actCreate, Reported, r.Description, map[string]string{"source": r.Source})
 	ch.c.State = string(Reported)
-	if err := s.opts.Store.CreateCase(ctx, &ch.c, ch.w); err != nil {
+	if err := s.opts.Store.CreateCase(ctx, &ch.c, ch.writes()); err != nil {
 		return model.Case{}, err
 	}
 	s.published(ch)
