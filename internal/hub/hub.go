@@ -64,7 +64,14 @@ type Options struct {
 	// WebhookKey is the SM2 key file webhooks are signed with; "" =
 	// DataDir/webhook-sm2.pem, created on first start.
 	WebhookKey string
-	Logger     *slog.Logger
+	// AuditKey is the SM2 key file the audit chain's checkpoints are signed
+	// with; "" = DataDir/audit-sm2.pem, created on first start.
+	AuditKey string
+	// AuditCheckpoint is the cron spec on which the audit chain's head is
+	// signed, and once more at shutdown; "" = never (the command line's
+	// default is every 15 minutes).
+	AuditCheckpoint string
+	Logger          *slog.Logger
 }
 
 func (o *Options) defaults() {
@@ -94,6 +101,7 @@ type Hub struct {
 	engine   *engine.Engine
 	cases    *dispatch.Service
 	webhooks *webhook.Worker
+	audit    *checkpoints // signs the audit chain's head; nil: off
 	// webhookPub verifies the hub's own webhooks (the demo's agency inboxes).
 	webhookPub *sm2.PublicKey
 	live       *live.Hub
@@ -134,6 +142,9 @@ func Start(ctx context.Context, opts Options) (_ *Hub, err error) {
 		}
 	}()
 	if err := h.openData(ctx); err != nil {
+		return nil, err
+	}
+	if err := h.startAudit(); err != nil {
 		return nil, err
 	}
 	if err := h.listen(); err != nil {
@@ -346,6 +357,7 @@ func (h *Hub) shutdown() error {
 		h.engine.Wait()
 		h.bg.Wait()
 	}
+	h.checkpointAtShutdown()
 	if h.store != nil {
 		errs = append(errs, h.store.Close())
 	}

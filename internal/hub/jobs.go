@@ -12,6 +12,7 @@ import (
 type jobStore interface {
 	DropReadingsBefore(ctx context.Context, t time.Time) (int64, error)
 	RollupHourly(ctx context.Context, from, to time.Time) (int, error)
+	auditStore // the audit checkpoint (audit.go)
 }
 
 const (
@@ -36,6 +37,7 @@ func (h *Hub) startJobs(ctx context.Context) func() {
 		}
 	})
 	c.AddFunc(caseSpec, h.cases.Wake)
+	h.scheduleCheckpoints(ctx, c)
 	c.Start()
 	return func() { <-c.Stop().Done() }
 }
