@@ -43,8 +43,8 @@ func TestUpgradesFromVersion1(t *testing.T) {
 	}
 
 	s := open(t, dsn)
-	require.Equal(t, 3, postgis.SchemaVersion())
-	require.Equal(t, 3, scalar[int](t, dsn, `SELECT max(version) FROM schema_version`))
+	require.Equal(t, 4, postgis.SchemaVersion())
+	require.Equal(t, 4, scalar[int](t, dsn, `SELECT max(version) FROM schema_version`))
 	d, err := s.GetDevice(ctx, "hyd-001")
 	require.NoError(t, err)
 	require.Nil(t, d.Params)

@@ -75,7 +75,7 @@ func TestUpgradesFromVersion2(t *testing.T) {
 	n, err := s.Migrate(ctx)
 	require.NoError(t, err)
 	require.Zero(t, n, "Open applied everything")
-	require.Equal(t, 4, sqlite.SchemaVersion())
+	require.Equal(t, 5, sqlite.SchemaVersion())
 	d, err := s.GetDevice(ctx, "hyd-001")
 	require.NoError(t, err)
 	require.Nil(t, d.Params)
