@@ -67,13 +67,33 @@ type Options struct {
 	Auth     Authorizer                  // nil: OpenAccess
 	Broker   BrokerOptions               // the external broker's auth endpoints
 	Audit    AuditLog                    // the audit chain; nil: nothing audited
+	Tokens   Tokens                      // token administration; nil: no /api/v1/tokens
 	Ready    func(context.Context) error // extra readiness (the broker link); nil: store only
 	Logger   *slog.Logger
 }
 
 type server struct {
-	opts Options
-	log  *slog.Logger
+	opts  Options
+	log   *slog.Logger
+	table []Route
+}
+
+// Route is one endpoint and the roles it allows (nil: public).
+type Route struct {
+	Method, Path string
+	Roles        []string
+}
+
+// Routes lists every endpoint New(opts) serves with the roles it allows, in
+// registration order: the table the README's security section and the
+// role tests read.
+func Routes(opts Options) []Route {
+	if opts.Auth == nil {
+		opts.Auth = OpenAccess{}
+	}
+	s := &server{opts: opts, log: slog.Default()}
+	s.routes(http.NewServeMux())
+	return s.table
 }
 
 // New returns the hub's HTTP handler.
@@ -118,8 +138,12 @@ func apiErrors(mux *http.ServeMux) http.Handler {
 }
 
 func (s *server) routes(mux *http.ServeMux) {
-	read := []string{RoleViewer, RoleOperator, RoleAdmin}
-	operate := []string{RoleOperator, RoleAdmin}
+	// Who may do what (README, Security): the monitoring views are for every
+	// command-centre role but not for agency users, who see their own cases
+	// only; alarms are worked by the duty desk; devices and tokens are the
+	// administrator's.
+	read := monitorRoles
+	operate := []string{RoleOperator, RoleChief, RoleAdmin}
 	admin := []string{RoleAdmin}
 	s.handle(mux, "GET /healthz", nil, s.healthz)
 	s.handle(mux, "GET /readyz", nil, s.readyz)
@@ -151,8 +175,11 @@ func (s *server) routes(mux *http.ServeMux) {
 		s.reportRoutes(mux)
 		s.open311Routes(mux)
 	}
+	if s.opts.Tokens != nil {
+		s.tokenRoutes(mux)
+	}
 	if s.opts.Live != nil {
-		mux.Handle("GET /ws/screen", s.opts.Auth.Wrap(read, s.opts.Live))
+		s.handle(mux, "GET /ws/screen", read, s.opts.Live.ServeHTTP)
 	}
 	files := http.NotFoundHandler()
 	if s.opts.Screen != nil {
@@ -170,6 +197,8 @@ func (s *server) routes(mux *http.ServeMux) {
 // handle registers h behind the authorizer with the roles it allows (nil:
 // public).
 func (s *server) handle(mux *http.ServeMux, pattern string, roles []string, h http.HandlerFunc) {
+	method, path, _ := strings.Cut(pattern, " ")
+	s.table = append(s.table, Route{Method: method, Path: path, Roles: roles})
 	if roles == nil {
 		mux.HandleFunc(pattern, h)
 		return

@@ -20,6 +20,9 @@ const (
 	RoleAdmin      = dispatch.RoleAdmin
 )
 
+// monitorRoles may watch devices, alarms, incidents and the live screen.
+var monitorRoles = []string{RoleViewer, RoleOperator, RoleChief, RoleDispatcher, RoleSupervisor, RoleGrid, RoleAdmin}
+
 // Authorizer decides whether a request may use a route allowing roles, and
 // puts the caller in the request context.
 type Authorizer interface {

@@ -104,12 +104,35 @@ func (s *server) listCases(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid", err.Error())
 		return
 	}
+	if who := Caller(r.Context()); who.Role == RoleAgency {
+		if f.AgencyID != "" && f.AgencyID != who.Agency {
+			writeError(w, http.StatusForbidden, "forbidden", "an agency user lists only its own agency's cases")
+			return
+		}
+		f.AgencyID = who.Agency
+	}
 	cases, err := s.opts.Dispatch.Cases(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, maskedCases(nonNil(cases)))
+}
+
+// readableCase loads a case the caller may read: an agency user only the
+// cases its agency leads or assists in. It answers the refusal itself.
+func (s *server) readableCase(w http.ResponseWriter, r *http.Request, id int64) (model.Case, bool) {
+	c, err := s.opts.Dispatch.Case(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return c, false
+	}
+	if who := Caller(r.Context()); who.Role == RoleAgency && !slices.Contains(store.CaseAgencies(&c), who.Agency) {
+		writeError(w, http.StatusForbidden, "forbidden",
+			fmt.Sprintf("case %d is not assigned to agency %s", id, who.Agency))
+		return model.Case{}, false
+	}
+	return c, true
 }
 
 // caseDetail is a case with its timeline and, while someone must choose
@@ -125,9 +148,8 @@ func (s *server) getCase(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c, err := s.opts.Dispatch.Case(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
+	c, ok := s.readableCase(w, r, id)
+	if !ok {
 		return
 	}
 	tl, err := s.opts.Dispatch.Timeline(r.Context(), id)
@@ -149,6 +171,9 @@ func (s *server) getCase(w http.ResponseWriter, r *http.Request) {
 func (s *server) caseTimeline(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(w, r)
 	if !ok {
+		return
+	}
+	if _, ok := s.readableCase(w, r, id); !ok {
 		return
 	}
 	tl, err := s.opts.Dispatch.Timeline(r.Context(), id)

@@ -57,7 +57,8 @@ var (
 // GeoReport shape, [{"code":404,"description":"…"}]. docs/open311.md has
 // the mapping.
 func (s *server) open311Routes(mux *http.ServeMux) {
-	all := []string{RoleViewer, RoleOperator, RoleChief, RoleDispatcher, RoleAgency, RoleSupervisor, RoleGrid, RoleAdmin}
+	// Agency users work their own queue, not the whole city's.
+	all := monitorRoles
 	report := []string{RoleOperator, RoleChief, RoleGrid, RoleAdmin} // as POST /api/v1/reports
 	s.handle(mux, "GET /open311/v2/services.json", all, s.open311Services)
 	s.handle(mux, "GET /open311/v2/services/{file}", all, s.open311Service)
