@@ -37,6 +37,13 @@ func openDB(path string, conns int) (*sql.DB, error) {
 	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"} {
 		q.Add("_pragma", p)
 	}
+	if conns == 1 {
+		// The writer's transactions take the write lock when they begin, so
+		// one that reads before it writes (the audit chain's head) waits
+		// out another process's writer (hub tokens create beside a running
+		// hub) instead of failing with SQLITE_BUSY when it upgrades.
+		q.Set("_txlock", "immediate")
+	}
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, err
