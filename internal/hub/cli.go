@@ -68,9 +68,20 @@ func common(fs *flag.FlagSet, o *Options) {
 	fs.StringVar(&o.RegionsDir, "regions-dir", env("HUB_REGIONS_DIR", ""), "region GeoJSON folder (default: the demo league's)")
 }
 
+// devicesCmd provisions devices and revokes or restores their credentials
+// in the store. A running hub on the same store picks each change up within
+// seconds (registry.Watch) and ends the sessions of a device rotated or
+// disabled here.
 func devicesCmd(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) == 0 || (args[0] != "add" && args[0] != "list") {
-		return errors.New("usage: hub devices add --id ID --kind KIND --lon LON --lat LAT [--name N] [--operator O] | hub devices list")
+	const usage = "usage: hub devices add --id ID --kind KIND --lon LON --lat LAT [--name N] [--operator O]" +
+		" | hub devices list | hub devices rotate|disable|enable ID"
+	if len(args) == 0 {
+		return errors.New(usage)
+	}
+	switch args[0] {
+	case "add", "list", "rotate", "disable", "enable":
+	default:
+		return errors.New(usage)
 	}
 	fs := flag.NewFlagSet("hub devices "+args[0], flag.ContinueOnError)
 	var o Options
@@ -82,16 +93,44 @@ func devicesCmd(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&d.Operator, "operator", "", "operating agency or company")
 	fs.Float64Var(&d.Lon, "lon", 0, "longitude, WGS-84")
 	fs.Float64Var(&d.Lat, "lat", 0, "latitude, WGS-84")
-	if err := fs.Parse(args[1:]); err != nil {
+	err := fs.Parse(args[1:])
+	if err == nil && fs.NArg() > 0 && d.ID == "" { // rotate ID [flags]: the id may come first
+		d.ID = fs.Arg(0)
+		err = fs.Parse(fs.Args()[1:])
+	}
+	if err != nil {
 		return err
+	}
+	if fs.NArg() > 0 || (args[0] != "add" && args[0] != "list" && d.ID == "") {
+		return errors.New(usage)
 	}
 	reg, closeFn, err := openRegistry(ctx, o)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
-	if args[0] == "list" {
+	switch args[0] {
+	case "list":
 		return listDevices(out, reg)
+	case "rotate":
+		secret, err := reg.Rotate(ctx, d.ID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "MQTT username: %s\nMQTT password: %s\n(the new password is shown only once; the old one no longer works)\n", d.ID, secret)
+		return nil
+	case "disable":
+		if err := reg.Disable(ctx, d.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "disabled %s: it can neither connect nor publish until enabled\n", d.ID)
+		return nil
+	case "enable":
+		if err := reg.Enable(ctx, d.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "enabled %s: it may connect again with its current password\n", d.ID)
+		return nil
 	}
 	dev, secret, err := reg.Add(ctx, d)
 	if err != nil {

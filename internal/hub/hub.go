@@ -232,6 +232,11 @@ func (h *Hub) startPipeline() {
 	h.bg.Add(1)
 	go h.publishStats(bgCtx)
 	h.stopJobs = h.startJobs(bgCtx)
+	h.bg.Add(1)
+	go func() { // what `hub devices …` changed in another process takes effect within seconds
+		defer h.bg.Done()
+		h.registry.Watch(bgCtx, 5*time.Second, func(err error) { h.log.Warn("device reload failed", "err", err) })
+	}()
 }
 
 // startIntake connects device traffic to the pipeline: the embedded broker,
@@ -257,6 +262,11 @@ func (h *Hub) startIntake(ctx context.Context) error {
 func (h *Hub) startBroker() error {
 	mqttLog := slog.New(quieter{h.log.Handler(), slog.LevelError}).With("component", "mqtt")
 	h.broker = mqtt.New(&mqtt.Options{InlineClient: true, Logger: mqttLog})
+	h.registry.OnRevoke(func(id string) { // a rotated or disabled device is cut off at once
+		if n := ingest.EndSessions(h.broker, id); n > 0 {
+			h.log.Info("device sessions ended", "device_id", id, "sessions", n)
+		}
+	})
 	hook := &ingest.Hook{Pipeline: h.pipeline, Auth: h.registry, Log: h.log, Ctx: context.Background()}
 	if err := h.broker.AddHook(hook, nil); err != nil {
 		return err
@@ -275,6 +285,7 @@ func (h *Hub) startBroker() error {
 func (h *Hub) startHTTP() {
 	var handler http.Handler = api.New(api.Options{Registry: h.registry, Engine: h.engine, Store: h.store,
 		Dispatch: h.cases, Profiles: h.profiles, Regions: h.regions.GeoJSON(), Counters: h.counters, Live: h.live,
+		Broker: api.BrokerOptions{Devices: h.registry, Refusals: h.pipeline, Username: h.opts.MQTTUsername, Password: h.opts.MQTTPassword},
 		Screen: screen.FS(), Ready: h.ready, Logger: h.log})
 	if h.opts.Demo {
 		handler = h.demoInboxes(handler)
