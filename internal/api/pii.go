@@ -19,15 +19,18 @@ type Reporters interface {
 }
 
 // piiRoutes serves the one way to a reporter's contact in full, GET
-// /api/v1/cases/{id}/reporter, when the case loop offers it. Every reading
-// role reaches the handler, so that dispatch gives the reason for a refusal
-// and the refusal is audited like an unmasking.
+// /api/v1/cases/{id}/reporter, when the case loop offers it. The route
+// table lists the roles that may unmask (dispatch.UnmaskRoles), but the
+// gate lets every reading role through: dispatch refuses the others with
+// its reason, and the refusal is audited like an unmasking.
 func (s *server) piiRoutes(mux *http.ServeMux) {
 	rs, ok := s.opts.Dispatch.(Reporters)
 	if !ok {
 		return
 	}
-	s.handle(mux, "GET /api/v1/cases/{id}/reporter", readRoles, s.caseReporter(rs))
+	const method, path = http.MethodGet, "/api/v1/cases/{id}/reporter"
+	s.table = append(s.table, Route{Method: method, Path: path, Roles: dispatch.UnmaskRoles()})
+	mux.Handle(method+" "+path, s.opts.Auth.Wrap(readRoles, s.caseReporter(rs)))
 }
 
 // caseReporter answers the reporter in full — {"name","phone","email",

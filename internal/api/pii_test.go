@@ -225,9 +225,9 @@ func TestUnmaskEndpoint(t *testing.T) {
 		{"admin", admin, ""},
 		{"the case's agency", dispatch.Actor{Name: "林草", Role: dispatch.RoleAgency, Agency: c.AgencyID}, ""},
 		{"another agency", dispatch.Actor{Name: "水务", Role: dispatch.RoleAgency, Agency: "alsz-water"}, "its own cases only"},
-		{"viewer", dispatch.Actor{Name: "大屏", Role: dispatch.RoleViewer}, `role "viewer" may not`},
-		{"grid", dispatch.Actor{Name: "网格员", Role: dispatch.RoleGrid}, `role "grid" may not`},
-		{"supervisor", dispatch.Actor{Name: "孙监督", Role: dispatch.RoleSupervisor}, `role "supervisor" may not`},
+		{"viewer", dispatch.Actor{Name: "大屏", Role: dispatch.RoleViewer}, `role viewer may not`},
+		{"grid", dispatch.Actor{Name: "网格员", Role: dispatch.RoleGrid}, `role grid may not`},
+		{"supervisor", dispatch.Actor{Name: "孙监督", Role: dispatch.RoleSupervisor}, `role supervisor may not`},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			r.who = tc.who
@@ -295,4 +295,16 @@ func TestResponsesMaskAnyDispatch(t *testing.T) {
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/cases/1/reporter", nil))
 	require.Equal(t, http.StatusNotFound, rec.Code, "no unmask route without a dispatch that opens reporters")
+}
+
+// TestUnmaskRouteRoles: the route table names who may unmask.
+func TestUnmaskRouteRoles(t *testing.T) {
+	r := newPIIRig(t)
+	var got []api.Route
+	for _, rt := range api.Routes(api.Options{Dispatch: r.svc}) {
+		if strings.HasSuffix(rt.Path, "/reporter") {
+			got = append(got, rt)
+		}
+	}
+	require.Equal(t, []api.Route{{Method: http.MethodGet, Path: "/api/v1/cases/{id}/reporter", Roles: dispatch.UnmaskRoles()}}, got)
 }

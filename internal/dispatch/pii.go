@@ -49,7 +49,7 @@ func MayUnmask(who Actor, c model.Case) error {
 		return fmt.Errorf("%w: agency %q sees the reporters of its own cases only, and case %d is not assigned to it",
 			ErrForbidden, who.Agency, c.ID)
 	}
-	return fmt.Errorf("%w: role %q may not see a reporter's contact; allowed: %s, and agency for its own cases",
+	return fmt.Errorf("%w: role %s may not see a reporter's contact (allowed: %s, and agency for its own cases)",
 		ErrForbidden, who.Role, strings.Join(unmaskRoles, ", "))
 }
 

@@ -213,10 +213,10 @@ func TestUnmaskRoles(t *testing.T) {
 		{"the case's agency", agencyUser("alsz-forestry"), ""},
 		{"another agency", agencyUser("alsz-urban"), `agency "alsz-urban" sees the reporters of its own cases only`},
 		{"an agency user without an agency", dispatch.Actor{Name: "x", Role: dispatch.RoleAgency}, "its own cases only"},
-		{"viewer", viewer, `role "viewer" may not see a reporter's contact`},
-		{"supervisor", supervisor, `role "supervisor" may not`},
-		{"grid", dispatch.Actor{Name: "网格员", Role: dispatch.RoleGrid}, `role "grid" may not`},
-		{"system", dispatch.System, `role "system" may not`},
+		{"viewer", viewer, `role viewer may not see a reporter's contact`},
+		{"supervisor", supervisor, `role supervisor may not`},
+		{"grid", dispatch.Actor{Name: "网格员", Role: dispatch.RoleGrid}, `role grid may not`},
+		{"system", dispatch.System, `role system may not`},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			p, err := r.svc.Reporter(r.ctx, tc.who, c.ID)
