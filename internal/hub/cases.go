@@ -53,9 +53,13 @@ func (h *Hub) startCases(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	keys, err := h.piiKeys()
+	if err != nil {
+		return err
+	}
 	h.webhooks = webhook.New(webhook.Options{Outbox: h.store, Key: key, Logger: h.log.With("component", "webhook")})
 	h.cases, err = dispatch.New(ctx, dispatch.Options{Catalogue: cat, Store: h.store, Regions: h.regions,
-		Incidents: h.engine, Live: h.live, Delivered: h.webhooks.Notify, WebhookKey: pub, Logger: h.log})
+		Incidents: h.engine, Live: h.live, Delivered: h.webhooks.Notify, WebhookKey: pub, Keys: keys, Logger: h.log})
 	if err != nil {
 		return fmt.Errorf("dispatch: %w", err)
 	}

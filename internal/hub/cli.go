@@ -25,6 +25,8 @@ func Main(ctx context.Context, args []string, out io.Writer, log *slog.Logger) e
 		switch args[0] {
 		case "devices":
 			return devicesCmd(ctx, args[1:], out)
+		case "pii":
+			return piiCmd(ctx, args[1:], out)
 		case "audit":
 			return auditCmd(ctx, args[1:], out)
 		case "migrate":
@@ -49,6 +51,7 @@ func Main(ctx context.Context, args []string, out io.Writer, log *slog.Logger) e
 	fs.Float64Var(&o.DemoRate, "demo-rate", envFloat("HUB_DEMO_RATE", 0.5), "demo samples per second per device (0 = each profile's interval)")
 	fs.StringVar(&o.Catalogue, "catalogue", env("HUB_CATALOGUE", ""), "dispatch catalogue YAML: categories, agencies, plans, resources (empty: the demo league's)")
 	fs.StringVar(&o.WebhookKey, "webhook-key", env("HUB_WEBHOOK_KEY", ""), "SM2 private key (PEM) that signs agency webhooks (empty: <data-dir>/webhook-sm2.pem, created if absent)")
+	piiFlags(fs, &o)
 	fs.StringVar(&o.AuditKey, "audit-key", env("HUB_AUDIT_KEY", ""), "SM2 private key (PEM) that signs the audit chain's checkpoints (empty: <data-dir>/audit-sm2.pem, created if absent)")
 	fs.StringVar(&o.AuditCheckpoint, "audit-checkpoint", env("HUB_AUDIT_CHECKPOINT", checkpointSpec), "cron spec on which the audit chain's head is signed, and at shutdown (empty: never)")
 	if err := fs.Parse(args); err != nil {

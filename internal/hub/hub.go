@@ -64,6 +64,11 @@ type Options struct {
 	// WebhookKey is the SM2 key file webhooks are signed with; "" =
 	// DataDir/webhook-sm2.pem, created on first start.
 	WebhookKey string
+	// PIIKeys is the SM4 key file that seals reporters' contacts; "" =
+	// DataDir/pii-sm4.keys, created on first start. PIIKeyList, when set
+	// (HUB_PII_KEYS, "1:<hex>;2:<hex>"), is used instead of any file.
+	PIIKeys    string
+	PIIKeyList string
 	// AuditKey is the SM2 key file the audit chain's checkpoints are signed
 	// with; "" = DataDir/audit-sm2.pem, created on first start.
 	AuditKey string
