@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -310,7 +311,9 @@ func TestKeyRotation(t *testing.T) {
 		require.True(t, strings.HasPrefix(sealedOf(t, r, v1.ID), "sm4gcm:v1:"), "a dry run writes nothing")
 
 		var pages int
-		res, err := dispatch.Reseal(r.ctx, r.store, both, dispatch.ResealOptions{Progress: func(dispatch.ResealResult) { pages++ }})
+		ops := dispatch.Actor{Name: "运维", Role: dispatch.RoleAdmin}
+		res, err := dispatch.Reseal(r.ctx, r.store, both, dispatch.ResealOptions{Actor: ops,
+			Progress: func(dispatch.ResealResult) { pages++ }})
 		require.NoError(t, err)
 		require.Equal(t, dry, res)
 		require.Equal(t, 1, pages)
@@ -318,6 +321,11 @@ func TestKeyRotation(t *testing.T) {
 		for _, id := range []int64{v1.ID, fire.ID, legacy.ID, v2.ID} {
 			require.True(t, strings.HasPrefix(sealedOf(t, r, id), "sm4gcm:v2:"), "case %d", id)
 		}
+		stored, err := r.store.GetCase(r.ctx, fire.ID)
+		require.NoError(t, err)
+		trail := auditTrail(t, r, fire.ID) // the chain verifies, and holds no personal data
+		require.Equal(t, fmt.Sprintf("运维 pii.reseal → v%d", stored.Version), trail[len(trail)-1],
+			"a reseal is audited with the version it stores")
 		again, err := dispatch.Reseal(r.ctx, r.store, both, dispatch.ResealOptions{})
 		require.NoError(t, err)
 		require.Equal(t, dispatch.ResealResult{Cases: 4, Versions: map[int]int{2: 4}}, again)

@@ -2,12 +2,14 @@ package dispatch
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ywtg/hub/internal/model"
 	"github.com/ywtg/hub/internal/pii"
@@ -23,6 +25,8 @@ type ResealOptions struct {
 	DryRun bool
 	// Progress is called after each page of cases.
 	Progress func(ResealResult)
+	// Actor is who reseals, in each case's audit entry; zero: System.
+	Actor Actor
 }
 
 // ResealResult counts what Reseal found and did.
@@ -46,9 +50,12 @@ type ResealResult struct {
 // alone, one case per transaction guarded by the case's version, so
 // running hubs may go on (they must hold the newest key already); a case
 // changed meanwhile is read again. Resealing bumps a case's version but
-// not its UpdatedAt.
+// not its UpdatedAt, and writes an audit entry, pii.reseal, with it.
 func Reseal(ctx context.Context, st Store, keys Keys, opts ResealOptions) (ResealResult, error) {
 	res := ResealResult{Versions: map[int]int{}}
+	if opts.Actor.Name == "" {
+		opts.Actor = System
+	}
 	for before := int64(0); ; {
 		page, err := st.ListCases(ctx, store.CaseFilter{BeforeID: before, Limit: resealPage})
 		if err != nil || len(page) == 0 {
@@ -67,7 +74,7 @@ func Reseal(ctx context.Context, st Store, keys Keys, opts ResealOptions) (Resea
 			if keys.Current(c.Reporter.Sealed) {
 				continue
 			}
-			if err := resealCase(ctx, st, keys, c, opts.DryRun); err != nil {
+			if err := resealCase(ctx, st, keys, c, opts); err != nil {
 				if ctx.Err() != nil {
 					return res, ctx.Err()
 				}
@@ -85,7 +92,7 @@ func Reseal(ctx context.Context, st Store, keys Keys, opts ResealOptions) (Resea
 
 // resealCase seals one case's reporter with the newest key, reading the
 // case again if another writer changed it first.
-func resealCase(ctx context.Context, st Store, keys Keys, c model.Case, dryRun bool) error {
+func resealCase(ctx context.Context, st Store, keys Keys, c model.Case, opts ResealOptions) error {
 	for attempt := 0; ; attempt++ {
 		if c.Reporter == nil || keys.Current(c.Reporter.Sealed) {
 			return nil
@@ -97,7 +104,7 @@ func resealCase(ctx context.Context, st Store, keys Keys, c model.Case, dryRun b
 				return fmt.Errorf("case %d: %w", c.ID, err)
 			}
 		}
-		if dryRun {
+		if opts.DryRun {
 			return nil
 		}
 		sealed, err := keys.SealPerson(p)
@@ -105,7 +112,7 @@ func resealCase(ctx context.Context, st Store, keys Keys, c model.Case, dryRun b
 			return err
 		}
 		c.Reporter = &model.Person{Sealed: sealed}
-		err = st.UpdateCase(ctx, &c, store.CaseWrites{})
+		err = st.UpdateCase(ctx, &c, store.CaseWrites{Audit: []model.AuditEntry{resealEntry(c, sealed, opts.Actor)}})
 		if errors.Is(err, store.ErrConflict) && attempt < 3 {
 			if c, err = st.GetCase(ctx, c.ID); err != nil {
 				return err
@@ -117,6 +124,15 @@ func resealCase(ctx context.Context, st Store, keys Keys, c model.Case, dryRun b
 		}
 		return nil
 	}
+}
+
+// resealEntry is the audit entry of a reseal: the key version and the
+// case version it stores, no personal data.
+func resealEntry(c model.Case, sealed string, who Actor) model.AuditEntry {
+	v, _ := pii.VersionOf(sealed)
+	detail, _ := json.Marshal(map[string]int64{"key_version": int64(v), "version": c.Version + 1})
+	return model.AuditEntry{At: time.Now().UTC(), Actor: who.Name, Role: who.Role, Action: "pii.reseal",
+		Target: "case:" + strconv.FormatInt(c.ID, 10), Outcome: "ok", Detail: detail}
 }
 
 // VersionList is the versions found, "v1: 3, v2: 40" ("none" if none).

@@ -157,7 +157,8 @@ func resealCmd(ctx context.Context, o Options, dryRun bool, out io.Writer) error
 		verb = "would reseal"
 	}
 	fmt.Fprintf(out, "resealing reporters with v%d (keys: %s)\n", k.Newest(), from)
-	res, err := dispatch.Reseal(ctx, st, k, dispatch.ResealOptions{DryRun: dryRun, Progress: func(r dispatch.ResealResult) {
+	by := dispatch.Actor{Name: cliUser(), Role: dispatch.RoleAdmin}
+	res, err := dispatch.Reseal(ctx, st, k, dispatch.ResealOptions{DryRun: dryRun, Actor: by, Progress: func(r dispatch.ResealResult) {
 		fmt.Fprintf(out, "  %d cases read, %d %s, %d failed\n", r.Cases, r.Resealed, verb, len(r.Failed))
 	}})
 	if err != nil {
@@ -167,7 +168,7 @@ func resealCmd(ctx context.Context, o Options, dryRun bool, out io.Writer) error
 		res.Cases, res.VersionList(), res.Plain, verb, res.Resealed, k.Newest())
 	if !dryRun {
 		summary := fmt.Sprintf("v%d: %d resealed of %d cases, %d failed", k.Newest(), res.Resealed, res.Cases, len(res.Failed))
-		if err := auditCLI(ctx, st, cliUser(), "pii.reseal", "cases", summary); err != nil {
+		if err := auditCLI(ctx, st, by.Name, "pii.reseal", "cases", summary); err != nil {
 			return fmt.Errorf("resealed, but not audited: %w", err)
 		}
 	}

@@ -174,6 +174,20 @@ func TestPIIKeyRotation(t *testing.T) {
 	require.Equal(t, "孙新", h.unmask(t, fresh).Name)
 	require.NoError(t, h.Close())
 
+	st, err := sqlite.OpenFile(context.Background(), filepath.Join(dir, sqlite.FileName))
+	require.NoError(t, err)
+	es, err := st.ListAudit(context.Background(), store.AuditFilter{})
+	require.NoError(t, err)
+	require.NoError(t, st.Close())
+	var admin []string
+	for _, e := range es {
+		if strings.HasPrefix(e.Action, "pii.") && e.Action != "pii.unmask" {
+			admin = append(admin, e.Action+" "+e.Target)
+		}
+	}
+	require.Equal(t, []string{"pii.reseal case:" + old, "pii.reseal cases", "pii.drop-key pii-key:v1"}, admin,
+		"the reseal of each case, the run, and the dropped key are audited")
+
 	// The keys may come from HUB_PII_KEYS instead; a file is then neither
 	// read nor written.
 	b, err := os.ReadFile(keyFile)
