@@ -35,8 +35,10 @@ func fullCase() *model.Case {
 		Severity: model.SeverityCritical, Title: "额济纳旗 林火", Description: "设备事件 17：发现烟点（2 个设备）",
 		Address: "额济纳旗 达来呼布镇 东风路 1 号", Lon: 101.18765432109876, Lat: 42.0543210987654,
 		RegionCode: "152923", Photos: []string{"cases/17/a.jpg", "cases/17/b.jpg"},
-		Reporter: &model.Person{Name: "张三", Phone: "13800000000", Email: "z@example.cn", IDNo: "152923199001011234"},
-		State:    stAccepted, AgencyID: "forestry",
+		// The store keeps the reporter as given: dispatch gives it only Sealed.
+		Reporter: &model.Person{Name: "张三", Phone: "13800000000", Email: "z@example.cn", IDNo: "152923199001011234",
+			Sealed: "sm4gcm:v1:AAAAAAAAAAAAAAAA", Masked: true},
+		State: stAccepted, AgencyID: "forestry",
 		Suggestion: &model.Routing{AgencyID: "forestry", Reason: "类别 02.03 → 林草局"},
 		Tasks: []model.CaseTask{
 			{AgencyID: "forestry", Role: model.TaskLead, Task: "扑救", Due: ms(7_200_001), ReportedAt: ms(5_400_002),
