@@ -26,7 +26,7 @@ import (
 
 // brokerRoles may call the broker endpoints: the token the external broker
 // holds, or an administrator checking by hand.
-var brokerRoles = []string{"broker", RoleAdmin}
+var brokerRoles = []string{RoleBroker, RoleAdmin}
 
 // maxBrokerBody bounds a broker's request: a few short fields.
 const maxBrokerBody = 64 << 10

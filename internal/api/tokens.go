@@ -102,7 +102,11 @@ func (a *TokenAuth) Wrap(roles []string, next http.Handler) http.Handler {
 		if reason != "" {
 			a.count(reason)
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		// The broker's checks are questions, not changes: one per connect
+		// and publish, answered and counted (refusals as dead letters) by the
+		// broker endpoints themselves; only a refused broker call is audited.
+		broker := tok.Role == RoleBroker && reason == ""
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && !broker {
 			a.audit(r, tok, reason, rec.status())
 		}
 	})
@@ -128,7 +132,9 @@ func (a *TokenAuth) admit(r *http.Request, roles []string) (model.APIToken, stri
 	if !slices.Contains(roles, tok.Role) {
 		return tok, ReasonForbidden, errors.New(ReasonForbidden)
 	}
-	if a.Rate > 0 && !a.limiter(tok.ID).Allow() {
+	// A broker asks once per connect and publish of every device: its token
+	// is not rate-limited (devices are, per device, in ingest).
+	if a.Rate > 0 && tok.Role != RoleBroker && !a.limiter(tok.ID).Allow() {
 		return tok, ReasonRateLimited, errors.New(ReasonRateLimited)
 	}
 	return tok, "", nil

@@ -20,6 +20,7 @@ import (
 	"github.com/ywtg/hub/internal/api"
 	"github.com/ywtg/hub/internal/dispatch"
 	"github.com/ywtg/hub/internal/model"
+	"github.com/ywtg/hub/internal/registry"
 	"github.com/ywtg/hub/internal/store/sqlite"
 )
 
@@ -53,7 +54,7 @@ type tokenRig struct {
 	dsp    *fakeDispatch
 }
 
-func newTokenRig(t testing.TB, rate float64, burst int) *tokenRig {
+func newTokenRig(t testing.TB, rate float64, burst int, broker ...api.BrokerOptions) *tokenRig {
 	t.Helper()
 	st, err := sqlite.OpenFile(context.Background(), filepath.Join(t.TempDir(), "hub.db"))
 	require.NoError(t, err)
@@ -61,8 +62,12 @@ func newTokenRig(t testing.TB, rate float64, burst int) *tokenRig {
 	r := &tokenRig{tokens: access.New(access.Options{Store: st}), audit: &auditRecorder{}, dsp: newFakeDispatch()}
 	r.auth = &api.TokenAuth{Tokens: r.tokens, Audit: r.audit, Rate: rateLimit(rate), Burst: burst,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	r.h = api.New(api.Options{Dispatch: r.dsp, Auth: r.auth, Audit: r.audit, Tokens: r.tokens,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	o := api.Options{Dispatch: r.dsp, Auth: r.auth, Audit: r.audit, Tokens: r.tokens,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if len(broker) > 0 {
+		o.Broker = broker[0]
+	}
+	r.h = api.New(o)
 	return r
 }
 
@@ -252,3 +257,29 @@ func FuzzTokenAuth(f *testing.F) {
 }
 
 func rateLimit(perSecond float64) rate.Limit { return rate.Limit(perSecond) }
+
+// A broker's checks are neither rate-limited nor audited (they are questions
+// asked per publish); a refused broker call is audited.
+func TestBrokerTokenIsNotThrottled(t *testing.T) {
+	r := newTokenRig(t, 1, 1, api.BrokerOptions{Devices: nobody{}})
+	broker := r.token(t, api.RoleBroker, "")
+	for i := range 20 {
+		rec := r.do(http.MethodPost, "/api/v1/broker/emqx/authn", broker, `{"username":"nobody","password":"x","clientid":"nobody"}`)
+		require.Equal(t, http.StatusOK, rec.Code, "check %d: %s", i, rec.Body.String())
+	}
+	require.Empty(t, r.audit.entries())
+	rec := r.do(http.MethodPost, "/api/v1/tokens", broker, `{"name":"x","role":"admin"}`)
+	require.Equal(t, http.StatusForbidden, rec.Code)
+	require.Len(t, r.audit.entries(), 1, "the broker's refused call is audited")
+}
+
+// nobody is a device registry that knows no device.
+type nobody struct{}
+
+func (nobody) Authenticate(context.Context, string, string) error {
+	return model.Reject(model.ReasonUnknownDevice, "no such device")
+}
+
+func (nobody) Authorize(context.Context, string, string, registry.Access) error {
+	return model.Reject(model.ReasonUnknownDevice, "no such device")
+}
