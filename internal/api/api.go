@@ -178,6 +178,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	if s.opts.Tokens != nil {
 		s.tokenRoutes(mux)
 	}
+	s.auditRoutes(mux)
 	if s.opts.Live != nil {
 		s.handle(mux, "GET /ws/screen", read, s.opts.Live.ServeHTTP)
 	}

@@ -94,7 +94,7 @@ func (h *Hub) demoTokens(ctx context.Context) error {
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		return err
 	}
-	base := "http://" + h.HTTPAddr()
+	base := h.BaseURL()
 	h.log.Info("demo pages (tokens in "+path+")",
 		"screen", base+"/?token="+have[demoTokenRoles[0].name],
 		"console", base+"/console.html?token="+have[demoTokenRoles[6].name],

@@ -231,7 +231,7 @@ func TestScreenLayoutInChromium(t *testing.T) {
 			ctx, _ := browser(t, size.w, size.h)
 			require.NoError(t, chromedp.Do(ctx,
 				chromedp.EmulateViewport(int64(size.w), int64(size.h)),
-				chromedp.Navigate(h.base+"/"),
+				chromedp.Navigate(h.page("/")),
 				// Wait for the data and for the panels to have drawn it.
 				chromedp.Poll[chromedp.Void](`document.body.dataset.mapReady === "1" && window.__screen && window.__screen.connected &&
 					window.__screen.devices >= 3 && window.__screen.alarms >= 1 && window.__screen.cases >= 1 &&

@@ -27,6 +27,8 @@ func Main(ctx context.Context, args []string, out io.Writer, log *slog.Logger) e
 			return devicesCmd(ctx, args[1:], out)
 		case "pii":
 			return piiCmd(ctx, args[1:], out)
+		case "tokens":
+			return tokensCmd(ctx, args[1:], out)
 		case "audit":
 			return auditCmd(ctx, args[1:], out)
 		case "migrate":
@@ -54,11 +56,20 @@ func Main(ctx context.Context, args []string, out io.Writer, log *slog.Logger) e
 	piiFlags(fs, &o)
 	fs.StringVar(&o.AuditKey, "audit-key", env("HUB_AUDIT_KEY", ""), "SM2 private key (PEM) that signs the audit chain's checkpoints (empty: <data-dir>/audit-sm2.pem, created if absent)")
 	fs.StringVar(&o.AuditCheckpoint, "audit-checkpoint", env("HUB_AUDIT_CHECKPOINT", checkpointSpec), "cron spec on which the audit chain's head is signed, and at shutdown (empty: never)")
+	fs.BoolVar(&o.OpenAccess, "open-access", envBool("HUB_OPEN_ACCESS"), "no API tokens: every caller is an administrator (a closed lab network only)")
+	fs.Float64Var(&o.TokenRate, "token-rate", envFloat("HUB_TOKEN_RATE", 50), "API requests per second per token (0: unlimited)")
+	fs.IntVar(&o.TokenBurst, "token-burst", envInt("HUB_TOKEN_BURST", 100), "burst of API requests a token may make above --token-rate")
+	fs.Float64Var(&o.DeviceRate, "device-rate", envFloat("HUB_DEVICE_RATE", 10), "MQTT messages per second per device; more are dead-lettered as rate_limited (0: unlimited)")
+	fs.IntVar(&o.DeviceBurst, "device-burst", envInt("HUB_DEVICE_BURST", 50), "burst of messages a device may send above --device-rate")
+	fs.IntVar(&o.MaxValues, "max-values", envInt("HUB_MAX_VALUES", 1000), "metric values per MQTT message, all samples together")
+	fs.StringVar(&o.TLSCert, "tls-cert", env("HUB_TLS_CERT", ""), "PEM certificate (chain): serve HTTPS instead of HTTP, and MQTT over TLS with --mqtt-tls-addr")
+	fs.StringVar(&o.TLSKey, "tls-key", env("HUB_TLS_KEY", ""), "PEM private key of --tls-cert")
+	fs.StringVar(&o.MQTTTLSAddr, "mqtt-tls-addr", env("HUB_MQTT_TLS_ADDR", ""), "embedded broker's MQTT-over-TLS listen address, e.g. :8883 (needs --tls-cert)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unknown command %q (commands: audit, devices, migrate, probe; run with -h for flags)", fs.Arg(0))
+		return fmt.Errorf("unknown command %q (commands: audit, devices, tokens, pii, migrate, probe; run with -h for flags)", fs.Arg(0))
 	}
 	o.Logger = log
 	return Run(ctx, o)

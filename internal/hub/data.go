@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"time"
 
@@ -54,6 +55,9 @@ func (h *Hub) counters() map[string]int64 {
 	c["screens_connected"] = int64(subs)
 	c["screens_dropped_slow"] = int64(dropped)
 	c["live_seq"] = int64(h.live.Seq())
+	if h.tokenAuth != nil {
+		maps.Copy(c, h.tokenAuth.Counts())
+	}
 	return c
 }
 

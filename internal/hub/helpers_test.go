@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ywtg/hub/internal/dispatch"
 	"github.com/ywtg/hub/internal/hub"
 	"github.com/ywtg/hub/internal/store/postgis/pgtest"
 	"github.com/ywtg/hub/internal/testutil/mosquittotest"
@@ -28,6 +29,7 @@ type testHub struct {
 	*hub.Hub
 	base   string                // http://127.0.0.1:port
 	broker *mosquittotest.Broker // the external broker, nil for the embedded one
+	token  string                // an administrator's API token
 }
 
 // shape is a runtime shape of SPEC §2 that the end-to-end tests run against.
@@ -92,7 +94,29 @@ func startWith(t *testing.T, o hub.Options) *testHub {
 	h, err := hub.Start(context.Background(), o)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, h.Close()) })
-	return &testHub{Hub: h, base: "http://" + h.HTTPAddr()}
+	th := &testHub{Hub: h, base: "http://" + h.HTTPAddr()}
+	th.token = th.tokenFor(t, dispatch.RoleAdmin, "")
+	return th
+}
+
+// tokenFor issues an API token of role (and agency, for an agency user).
+func (h *testHub) tokenFor(t *testing.T, role, agency string) string {
+	t.Helper()
+	tok, err := h.IssueToken(context.Background(), strings.TrimSpace("test "+role+" "+agency), role, agency)
+	require.NoError(t, err)
+	return tok
+}
+
+// page is the URL of one of the hub's pages, carrying the admin's token.
+func (h *testHub) page(path string) string { return h.pageAs(path, h.token) }
+
+// pageAs is the URL of a page carrying token.
+func (h *testHub) pageAs(path, token string) string {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return h.base + path + sep + "token=" + token
 }
 
 // register provisions a device through the API and returns its secret.
@@ -121,6 +145,7 @@ func (h *testHub) call(t *testing.T, method, path string, body, out any) int {
 	}
 	req, err := http.NewRequest(method, h.base+path, rd)
 	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+h.token)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -148,14 +173,15 @@ type deviceView struct {
 }
 
 type alarm struct {
-	ID       int64   `json:"id"`
-	Source   string  `json:"source"`
-	Type     string  `json:"type"`
-	Status   string  `json:"status"`
-	Count    int     `json:"count"`
-	Value    float64 `json:"value"`
-	Acked    bool    `json:"acked"`
-	Severity string  `json:"severity"`
+	ID         int64   `json:"id"`
+	Source     string  `json:"source"`
+	Type       string  `json:"type"`
+	Status     string  `json:"status"`
+	Count      int     `json:"count"`
+	Value      float64 `json:"value"`
+	Acked      bool    `json:"acked"`
+	Severity   string  `json:"severity"`
+	IncidentID int64   `json:"incident_id"`
 }
 
 func (h *testHub) alarms(t *testing.T, query string) []alarm {
@@ -245,7 +271,8 @@ type frame struct {
 
 func (h *testHub) screen(t *testing.T, query string) *screen {
 	t.Helper()
-	conn, _, err := websocket.DefaultDialer.Dial("ws://"+h.HTTPAddr()+"/ws/screen"+query, nil)
+	hdr := http.Header{"Authorization": {"Bearer " + h.token}}
+	conn, _, err := websocket.DefaultDialer.Dial("ws://"+h.HTTPAddr()+"/ws/screen"+query, hdr)
 	require.NoError(t, err)
 	t.Cleanup(func() { conn.Close() })
 	return &screen{t: t, conn: conn}

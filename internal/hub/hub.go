@@ -22,6 +22,7 @@ import (
 
 	"github.com/tjfoc/gmsm/sm2"
 
+	"github.com/ywtg/hub/internal/access"
 	"github.com/ywtg/hub/internal/api"
 	"github.com/ywtg/hub/internal/dispatch"
 	"github.com/ywtg/hub/internal/dispatch/webhook"
@@ -76,6 +77,22 @@ type Options struct {
 	// signed, and once more at shutdown; "" = never (the command line's
 	// default is every 15 minutes).
 	AuditCheckpoint string
+	// OpenAccess lets every caller in as an administrator, with no token: a
+	// closed lab network only. Otherwise every route needs a live API token.
+	OpenAccess bool
+	// TokenRate and TokenBurst limit API requests per token (0: unlimited).
+	TokenRate  float64
+	TokenBurst int
+	// DeviceRate and DeviceBurst limit the messages a device may publish
+	// per second (0: unlimited); MaxValues bounds the metric values in one
+	// message (0: 1000).
+	DeviceRate  float64
+	DeviceBurst int
+	MaxValues   int
+	// TLSCert and TLSKey (PEM files) switch HTTP to HTTPS; MQTTTLSAddr then
+	// also serves MQTT over TLS on the embedded broker, e.g. ":8883".
+	TLSCert, TLSKey string
+	MQTTTLSAddr     string
 	Logger          *slog.Logger
 }
 
@@ -109,14 +126,20 @@ type Hub struct {
 	audit    *checkpoints // signs the audit chain's head; nil: off
 	// webhookPub verifies the hub's own webhooks (the demo's agency inboxes).
 	webhookPub *sm2.PublicKey
+	tokens     *access.Tokens
+	auth       api.Authorizer
+	tokenAuth  *api.TokenAuth // nil with OpenAccess
+	apiOpts    api.Options
 	live       *live.Hub
 	broker     *mqtt.Server         // the embedded broker, or nil
 	sub        *external.Subscriber // the external broker's subscription, or nil
 	http       *http.Server
 	pprof      *http.Server
 	httpLn     net.Listener
+	httpTLS    bool
 	mqttLn     net.Listener
-	mqttHost   string // the external broker's host:port, if any
+	mqttTLSLn  net.Listener // MQTT over TLS, or nil
+	mqttHost   string       // the external broker's host:port, if any
 
 	cancel    context.CancelFunc // stops the engine and background jobs
 	stopJobs  func()
@@ -162,6 +185,7 @@ func Start(ctx context.Context, opts Options) (_ *Hub, err error) {
 	if err := h.startIntake(ctx); err != nil {
 		return nil, err
 	}
+	h.startAccess()
 	h.startHTTP()
 	if opts.PprofAddr != "" {
 		if err := h.startPprof(opts.PprofAddr); err != nil {
@@ -171,6 +195,11 @@ func Start(ctx context.Context, opts Options) (_ *Hub, err error) {
 	if opts.Demo {
 		if err := h.startDemo(ctx); err != nil {
 			return nil, err
+		}
+		if !opts.OpenAccess {
+			if err := h.demoTokens(ctx); err != nil {
+				return nil, err
+			}
 		}
 	}
 	h.log.Info("hub started", "http", h.HTTPAddr(), "mqtt", h.MQTTAddr(), "store", cmp.Or(redact(opts.DB), opts.DataDir),
@@ -217,7 +246,7 @@ func (h *Hub) listen() error {
 	if h.httpLn, err = net.Listen("tcp", h.opts.HTTPAddr); err != nil {
 		return fmt.Errorf("http listener: %w", err)
 	}
-	return nil
+	return h.listenTLS()
 }
 
 func (h *Hub) startPipeline() {
@@ -227,7 +256,8 @@ func (h *Hub) startPipeline() {
 	h.cancel = cancel
 	h.engine.Start(bgCtx)
 	h.runCases(bgCtx)
-	h.pipeline = ingest.New(ingest.Options{Profiles: h.profiles, Devices: h.registry, Store: h.store, Sink: h.engine, Logger: h.log})
+	h.pipeline = ingest.New(ingest.Options{Profiles: h.profiles, Devices: h.registry, Store: h.store, Sink: h.engine, Logger: h.log,
+		DeviceRate: h.opts.DeviceRate, DeviceBurst: h.opts.DeviceBurst, MaxValues: h.opts.MaxValues})
 	for _, d := range h.engine.Views() {
 		h.live.Upsert(engine.EntityDevice, d.ID, d)
 	}
@@ -279,6 +309,11 @@ func (h *Hub) startBroker() error {
 	if err := h.broker.AddListener(listeners.NewNet("tcp", h.mqttLn)); err != nil {
 		return err
 	}
+	if h.mqttTLSLn != nil {
+		if err := h.broker.AddListener(listeners.NewNet("tls", h.mqttTLSLn)); err != nil {
+			return err
+		}
+	}
 	go func() {
 		if err := h.broker.Serve(); err != nil {
 			h.log.Error("mqtt broker stopped", "err", err)
@@ -288,10 +323,11 @@ func (h *Hub) startBroker() error {
 }
 
 func (h *Hub) startHTTP() {
-	var handler http.Handler = api.New(api.Options{Registry: h.registry, Engine: h.engine, Store: h.store,
+	h.apiOpts = api.Options{Registry: h.registry, Engine: h.engine, Store: h.store,
 		Dispatch: h.cases, Profiles: h.profiles, Regions: h.regions.GeoJSON(), Counters: h.counters, Live: h.live,
 		Broker: api.BrokerOptions{Devices: h.registry, Refusals: h.pipeline, Username: h.opts.MQTTUsername, Password: h.opts.MQTTPassword},
-		Screen: screen.FS(), Ready: h.ready, Logger: h.log})
+		Screen: screen.FS(), Ready: h.ready, Logger: h.log, Auth: h.auth, Audit: auditLog(h.store), Tokens: h.tokens}
+	var handler http.Handler = api.New(h.apiOpts)
 	if h.opts.Demo {
 		handler = h.demoInboxes(handler)
 	}
@@ -302,6 +338,9 @@ func (h *Hub) startHTTP() {
 		}
 	}()
 }
+
+// Routes lists the API's endpoints with the roles each allows.
+func (h *Hub) Routes() []api.Route { return api.Routes(h.apiOpts) }
 
 // HTTPAddr is the address the HTTP server listens on (useful with port 0).
 func (h *Hub) HTTPAddr() string { return h.httpLn.Addr().String() }

@@ -17,7 +17,7 @@ func TestOpen311WithCurl(t *testing.T) {
 	h := startHub(t)
 	run := func(args ...string) []byte {
 		t.Helper()
-		out, err := exec.Command(curl, append([]string{"-sS", "--fail-with-body"}, args...)...).CombinedOutput()
+		out, err := exec.Command(curl, append([]string{"-sS", "--fail-with-body", "-H", "Authorization: Bearer " + h.token}, args...)...).CombinedOutput()
 		require.NoError(t, err, "curl %v: %s", args, out)
 		return out
 	}
@@ -64,7 +64,8 @@ func TestOpen311WithCurl(t *testing.T) {
 	require.Equal(t, "http://www.google.com/images/logos/ps_logo2.png", r["media_url"])
 	require.Equal(t, "A large sinkhole is destroying the street", r["description"])
 
-	out, err := exec.Command(curl, "-sS", "-o", "/dev/null", "-w", "%{http_code}", h.base+"/open311/v2/requests/999999.json").Output()
+	out, err := exec.Command(curl, "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer "+h.token,
+		h.base+"/open311/v2/requests/999999.json").Output()
 	require.NoError(t, err)
 	require.Equal(t, "404", string(out))
 }

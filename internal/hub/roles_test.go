@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -141,7 +142,7 @@ func roleFixtures(t *testing.T, h *testHub) roleFixture {
 	fx.caseID = c.ID
 	require.Equal(t, http.StatusOK, h.call(t, http.MethodPost, "/api/v1/cases/"+itoa(c.ID)+"/register", nil, &c))
 	require.Equal(t, http.StatusOK, h.call(t, http.MethodPost, "/api/v1/cases/"+itoa(c.ID)+"/dispatch",
-		map[string]any{"agency": fx.agency, "version": c.Version}, &c))
+		map[string]any{"agency_id": fx.agency, "version": c.Version}, &c))
 	fx.tokenID = tokenID(h.tokenFor(t, dispatch.RoleViewer, ""))
 	return fx
 }
@@ -198,4 +199,33 @@ func (h *testHub) raw(t *testing.T, method, path, token string) (int, string) {
 func tokenID(tok string) string {
 	id, _, _ := strings.Cut(strings.TrimPrefix(tok, access.Prefix), "_")
 	return id
+}
+
+// Case transitions and the API calls that made them are on the audit chain,
+// readable by a supervisor, with the token holder's name.
+func TestAuditTrailOverAPI(t *testing.T) {
+	h := startHub(t)
+	fx := roleFixtures(t, h)
+	sup := h.tokenFor(t, dispatch.RoleSupervisor, "")
+	var es []model.AuditEntry
+	st, body := h.raw(t, http.MethodGet, "/api/v1/audit?target=case:"+itoa(fx.caseID), sup)
+	require.Equal(t, http.StatusOK, st, body)
+	require.NoError(t, json.Unmarshal([]byte(body), &es))
+	var actions []string
+	for _, e := range es {
+		actions = append(actions, e.Action)
+		require.Equal(t, "test admin", e.Actor)
+		require.NotContains(t, string(e.Detail), "13812341234", "no personal data in the audit log")
+	}
+	require.Equal(t, []string{"case.create", "case.register", "case.dispatch"}, actions)
+
+	st, body = h.raw(t, http.MethodGet, "/api/v1/audit?target="+url.QueryEscape("POST /api/v1/cases/"+itoa(fx.caseID)+"/dispatch"), sup)
+	require.Equal(t, http.StatusOK, st, body)
+	require.NoError(t, json.Unmarshal([]byte(body), &es))
+	require.Len(t, es, 1)
+	require.Equal(t, "api.request", es[0].Action)
+	require.Equal(t, "200", es[0].Outcome)
+
+	st, _ = h.raw(t, http.MethodGet, "/api/v1/audit", h.tokenFor(t, dispatch.RoleOperator, ""))
+	require.Equal(t, http.StatusForbidden, st)
 }

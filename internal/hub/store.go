@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ywtg/hub/internal/access"
 	"github.com/ywtg/hub/internal/api"
 	"github.com/ywtg/hub/internal/dispatch"
 	"github.com/ywtg/hub/internal/engine"
@@ -24,6 +25,7 @@ type Store interface {
 	ingest.Writer
 	api.Store
 	dispatch.Store
+	access.Store
 	jobStore
 	PutRegions(ctx context.Context, rs []gis.Region) error
 	Close() error
