@@ -99,6 +99,9 @@ func (s *server) brokerConnect(ctx context.Context, c brokerCall, password strin
 	}
 	err := s.opts.Broker.Devices.Authenticate(ctx, c.username, password)
 	if err == nil {
+		err = registry.ClientIDAllowed(c.username, c.clientID)
+	}
+	if err == nil {
 		return verdict{allow: true}, nil
 	}
 	return s.brokerRefuse(ctx, c, "", err)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ywtg/hub/internal/hub"
+	"github.com/ywtg/hub/internal/model"
 )
 
 // revokeWait bounds how long a change made by another process may take to
@@ -155,4 +157,34 @@ func readingCount(t *testing.T, h *testHub, id string) int {
 	var out struct{ Count int }
 	require.Equal(t, http.StatusOK, h.call(t, http.MethodGet, "/api/v1/devices/"+id+"/readings", nil, &out))
 	return out.Count
+}
+
+// A device connects with its own id as client id: taking another device's
+// client id (and so its session) is refused by the embedded broker and by
+// the external brokers' endpoint alike.
+func TestClientIDIsTheDeviceID(t *testing.T) {
+	h := startHub(t)
+	secretA := h.register(t, map[string]any{"id": "hy-cid-a", "kind": "hydrology", "lon": 105.6, "lat": 38.8})
+	secretB := h.register(t, map[string]any{"id": "hy-cid-b", "kind": "hydrology", "lon": 105.7, "lat": 38.9})
+	b := h.connect(t, "hy-cid-b", secretB)
+
+	thief := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + h.MQTTAddr()).SetClientID("hy-cid-b").
+		SetUsername("hy-cid-a").SetPassword(secretA).SetConnectTimeout(5 * time.Second).SetAutoReconnect(false))
+	tok := thief.Connect()
+	require.True(t, tok.WaitTimeout(10*time.Second))
+	require.Error(t, tok.Error(), "a device may not take another device's client id")
+	require.True(t, b.IsConnectionOpen(), "the rightful session goes on")
+	dls, _ := h.deadLetters(t)
+	require.True(t, slices.ContainsFunc(dls, func(d deadLetter) bool {
+		return d.DeviceID == "hy-cid-a" && d.Reason == model.ReasonClientID
+	}), "the refusal is recorded: %+v", dls)
+
+	for clientID, want := range map[string]string{"hy-cid-b": "deny", "hy-cid-a": "allow", "": "allow"} {
+		var out struct {
+			Result string `json:"result"`
+		}
+		require.Equal(t, http.StatusOK, h.call(t, http.MethodPost, "/api/v1/broker/emqx/authn",
+			map[string]any{"username": "hy-cid-a", "password": secretA, "clientid": clientID}, &out))
+		require.Equal(t, want, out.Result, "EMQX asks about client id %q", clientID)
+	}
 }

@@ -50,6 +50,9 @@ func (h *Hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 	id := string(pk.Connect.Username)
 	err := h.Auth.Authenticate(h.Ctx, id, string(pk.Connect.Password))
 	if err == nil {
+		err = registry.ClientIDAllowed(id, pk.Connect.ClientIdentifier)
+	}
+	if err == nil {
 		h.Pipeline.counts.add(CountConnects, 1)
 		return true
 	}

@@ -246,6 +246,7 @@ const (
 	ReasonTooLarge        = "payload_too_large"
 	ReasonTooManyValues   = "too_many_values"
 	ReasonRateLimited     = "rate_limited"
+	ReasonClientID        = "client_id_mismatch"
 	ReasonStoreFailed     = "store_failed"
 )
 

@@ -85,3 +85,15 @@ func (a Access) verb() string {
 	}
 	return "use"
 }
+
+// ClientIDAllowed is the rule on a device's MQTT client id, which every broker
+// path applies at connect: the client id is the device id (or empty, for the
+// broker to assign one). A broker lets a new connection with a session's
+// client id take that session over, so a device choosing another device's
+// client id could end its session and inherit its subscriptions.
+func ClientIDAllowed(id, clientID string) error {
+	if clientID == "" || clientID == id {
+		return nil
+	}
+	return model.Reject(model.ReasonClientID, "client id %q is not device %s's id: a device connects with its own id as client id", clientID, id)
+}
