@@ -283,3 +283,18 @@ func (nobody) Authenticate(context.Context, string, string) error {
 func (nobody) Authorize(context.Context, string, string, registry.Access) error {
 	return model.Reject(model.ReasonUnknownDevice, "no such device")
 }
+
+// An Open311 client posts its token as api_key in the form, which the
+// request handler then reads whole.
+func TestOpen311APIKeyInForm(t *testing.T) {
+	r := newTokenRig(t, 0, 0)
+	op := r.token(t, dispatch.RoleOperator, "")
+	req := httptest.NewRequest(http.MethodPost, "/open311/v2/requests.json", strings.NewReader(
+		"api_key="+op+"&service_code=001&lat=38.84&long=105.67&description=hole&phone=13812341234"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	r.h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	require.Equal(t, "hole", r.dsp.lastReport.Description)
+	require.Equal(t, "test operator", r.dsp.lastWho.Name)
+}
