@@ -72,7 +72,7 @@ func TestConsoleAndAgencyPagesInChromium(t *testing.T) {
 	// Console: 立案, then 派遣 with the suggested agency preselected.
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.EmulateViewport(1920, 1080),
-		chromedp.Navigate(h.base+"/console.html"),
+		chromedp.Navigate(h.page("/console.html")),
 		wait(`document.body.dataset.ready === "1"`),
 		wait(`document.getElementById('me').textContent.includes('管理员')`),
 		chromedp.Click(row),
@@ -98,7 +98,7 @@ func TestConsoleAndAgencyPagesInChromium(t *testing.T) {
 
 	// Agency page: 签收, then 反馈 with notes.
 	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Navigate(h.base+"/agency.html?agency="+agency),
+		chromedp.Navigate(h.page("/agency.html?agency="+agency)),
 		wait(`document.body.dataset.ready === "1" && document.body.dataset.queueLoaded === "1"`),
 		chromedp.Click(row),
 		caseIs("dispatched"),
@@ -116,7 +116,7 @@ func TestConsoleAndAgencyPagesInChromium(t *testing.T) {
 
 	// Console: 核查通过 from the 已反馈 queue.
 	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Navigate(h.base+"/console.html"),
+		chromedp.Navigate(h.page("/console.html")),
 		wait(`document.body.dataset.ready === "1"`),
 		chromedp.Click(chromedp.CSS(`#filters [data-filter="resolved"]`)),
 		chromedp.Click(row),

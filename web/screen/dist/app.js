@@ -3,11 +3,13 @@
 // the /ws/screen stream
 // and redraws at most four times a second however fast deltas arrive.
 // window.__screen and body[data-map-ready] are the hooks the hub's browser
-// tests poll.
+// tests poll. The access token (auth.js) goes with every request and the
+// WebSocket.
 (function () {
   'use strict';
 
   const H = window.HubScreen;
+  const A = window.HubAuth;
   const BASE_W = 1920;
   const BASE_H = 1080;
   const MIN_FRAME_MS = 250; // at most 4 redraws per second
@@ -56,16 +58,33 @@
 
   const focus = new H.FocusInset($('focus'), $('focus-map'), { state });
 
+  // getJSON fetches below the base with the access token. A 401 has put up
+  // the token prompt and a 403 shows the hub's reason; neither is retried.
+  async function getJSON(path) {
+    const res = await A.fetch(base + path, { cache: 'no-cache' });
+    if (res.ok) return res.json();
+    const err = new Error('HTTP ' + res.status);
+    err.final = res.status === 401 || res.status === 403;
+    if (res.status === 403) {
+      let body = null;
+      try { body = await res.json(); } catch (e) { body = null; }
+      A.notice('无权限：' + (A.errorInfo(body).message || path));
+    }
+    throw err;
+  }
+
   async function loadRegions(attempt) {
     try {
-      const res = await fetch(base + 'api/v1/regions.geojson', { cache: 'no-cache' });
-      if (!res.ok) throw new Error('HTTP ' + res.status);
-      map.setRegions(await res.json());
+      map.setRegions(await getJSON('api/v1/regions.geojson'));
       map.mount(chartDPR());
       focus.mount(chartDPR());
       invalidate();
     } catch (err) {
       console.error('screen: cannot load regions', err);
+      if (err.final) {
+        $('map-msg').textContent = '地图数据无权访问';
+        return;
+      }
       $('map-msg').textContent = '地图数据加载失败，正在重试…';
       setTimeout(() => loadRegions(attempt + 1), H.backoffDelay(attempt));
     }
@@ -77,11 +96,9 @@
   // a few times and then gives up.
   async function loadProfiles(attempt) {
     try {
-      const res = await fetch(base + 'api/v1/profiles', { cache: 'no-cache' });
-      if (!res.ok) throw new Error('HTTP ' + res.status);
-      if (H.mergeProfiles(H.KINDS, await res.json())) invalidate();
+      if (H.mergeProfiles(H.KINDS, await getJSON('api/v1/profiles'))) invalidate();
     } catch (err) {
-      if (attempt < 4) setTimeout(() => loadProfiles(attempt + 1), H.backoffDelay(attempt));
+      if (attempt < 4 && !err.final) setTimeout(() => loadProfiles(attempt + 1), H.backoffDelay(attempt));
       else console.warn('screen: no profiles, metric names stay raw', err);
     }
   }
@@ -90,11 +107,9 @@
   // them the ids show.
   async function loadAgencies(attempt) {
     try {
-      const res = await fetch(base + 'api/v1/agencies', { cache: 'no-cache' });
-      if (!res.ok) throw new Error('HTTP ' + res.status);
-      if (H.mergeAgencies(await res.json())) invalidate();
+      if (H.mergeAgencies(await getJSON('api/v1/agencies'))) invalidate();
     } catch (err) {
-      if (attempt < 4) setTimeout(() => loadAgencies(attempt + 1), H.backoffDelay(attempt));
+      if (attempt < 4 && !err.final) setTimeout(() => loadAgencies(attempt + 1), H.backoffDelay(attempt));
       else console.warn('screen: no agencies, cases show agency ids', err);
     }
   }
@@ -136,7 +151,13 @@
   const stream = new H.ScreenStream({
     state,
     WebSocket: window.WebSocket,
-    url: (since) => H.streamURL(window.location, base, since),
+    url: (since) => A.wsURL(H.streamURL(window.location, base, since)),
+    // Why a handshake failed: the same route asked over plain HTTP.
+    check: () => A.probe(base + 'ws/screen'),
+    onDenied: (v) => {
+      if (v.status === 403) A.notice('无权限查看大屏：' + (v.message || '令牌的角色不能访问实时数据'));
+      renderConnection();
+    },
     onChange: (kind, entity) => {
       if (kind === 'resume') debug.resumedFrom = state.seq;
       syncDebug();
@@ -203,6 +224,7 @@
         return setIndicator('conn', 'is-bad', `连接中断/重连中${secs ? ` ${secs}s` : ''}`);
       }
       case 'connecting': return setIndicator('conn', 'is-warn', stream.counts.connects > 1 ? '连接中断/重连中' : '连接中…');
+      case 'unauthorized': return setIndicator('conn', 'is-bad', '未授权 · 需要访问令牌');
       default: return setIndicator('conn', 'is-warn', '未连接');
     }
   }

@@ -333,6 +333,7 @@
 
   // errorText turns an API error answer into a line for the operator.
   function errorText(status, body) {
+    if (status === 401) return '未授权：请输入访问令牌' + (body && body.error ? '（' + body.error + '）' : '');
     if (status === 409 && body && body.reason === 'conflict') return '案件已被他人更新，已重新载入，请确认后再操作';
     if (status === 409) return '案件状态已变化，已重新载入：' + ((body && body.error) || '');
     if (status === 403) return '无权限：' + ((body && body.error) || '');

@@ -1,19 +1,23 @@
-// deskui.js — the DOM shared by console.html and agency.html: API calls, a
-// case's details, SLA clock, suggestion and timeline, and the action bar
-// with its forms. Which buttons show and what they post is desk.js.
+// deskui.js — the DOM shared by console.html and agency.html: API calls
+// (with the access token of auth.js), a case's details, SLA clock,
+// suggestion and timeline, and the action bar with its forms. Which buttons
+// show and what they post is desk.js.
 (function () {
   'use strict';
   const L = window.HubScreen;
   const D = window.HubDesk;
+  const A = window.HubAuth;
   const esc = L.escapeHTML;
 
   const metaBase = document.querySelector('meta[name="hub-base"]');
   const BASE = ((metaBase && metaBase.content) || '/').replace(/\/?$/, '/');
 
-  // api does a JSON request below the hub's base; it never throws.
+  // api does a JSON request below the hub's base; it never throws. An error
+  // answer's body is flattened to {error: message, reason: code}; a 401 has
+  // put up the token prompt (auth.js).
   async function api(method, path, body) {
     try {
-      const res = await fetch(BASE + path, {
+      const res = await A.fetch(BASE + path, {
         method,
         headers: body ? { 'Content-Type': 'application/json' } : {},
         body: body ? JSON.stringify(body) : undefined,
@@ -21,6 +25,7 @@
       });
       let data = null;
       try { data = await res.json(); } catch (e) { data = null; }
+      if (!res.ok) data = A.normalizeError(data);
       return { ok: res.ok, status: res.status, data };
     } catch (e) {
       return { ok: false, status: 0, data: { error: '无法连接服务器' } };
@@ -240,6 +245,8 @@
   }
 
   function renderMe(el, me) {
+    const change = $('token-btn');
+    if (change) change.onclick = () => A.change();
     if (!me) {
       el.textContent = '未登录';
       return;

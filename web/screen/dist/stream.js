@@ -13,6 +13,8 @@
   // silence means a half-open connection, so the client reconnects.
   const STALL_MS = 15000;
   const CONNECT_TIMEOUT_MS = 10000;
+  // A hub that refuses this screen's token (403) is asked again this rarely.
+  const DENIED_RETRY_MS = 60000;
 
   function backoffDelay(attempt) {
     return BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
@@ -143,10 +145,18 @@
   // ScreenStream keeps one WebSocket to /ws/screen: snapshot, then deltas in
   // seq order; on a gap, a stall or a close it reconnects with ?since=SEQ
   // after a backoff of 1 s, 2 s, 4 s … 10 s.
+  //
+  // A browser never sees why a WebSocket handshake failed, so when a socket
+  // closes before its snapshot the stream asks opts.check() (an HTTP probe
+  // of the same route, resolving to {status, message}): 401 stops it
+  // (status "unauthorized") until the page has a token, 403 retries only
+  // every DENIED_RETRY_MS; both are told to opts.onDenied(verdict).
   class ScreenStream {
     constructor(opts) {
       this.url = opts.url; // (since|null) => string
       this.WebSocket = opts.WebSocket;
+      this.check = opts.check || null;
+      this.onDenied = opts.onDenied || (() => {});
       this.state = opts.state || new ScreenState();
       this.onChange = opts.onChange || (() => {});
       this.onStatus = opts.onStatus || (() => {});
@@ -194,8 +204,10 @@
       ws.onclose = (ev) => {
         if (this.ws !== ws) return;
         this.log.warn('screen: websocket closed', ev && ev.code, ev && ev.reason);
+        const synced = this.synced;
         this.ws = null;
-        this.retry();
+        if (!synced && this.check) this.checkAccess();
+        else this.retry();
       };
       ws.onerror = () => {}; // a close event always follows
       this.setStatus('connecting');
@@ -213,10 +225,35 @@
       try { ws.close(); } catch (_) { /* already closing */ }
     }
 
-    retry(fresh) {
+    // checkAccess runs after a socket that never synced: see the class doc.
+    async checkAccess() {
+      this.drop();
+      this.setStatus('retrying');
+      let v = null;
+      try {
+        v = await this.check();
+      } catch (err) {
+        v = null;
+      }
+      if (this.stopped || this.ws || this.retryTimer) return; // stopped or restarted meanwhile
+      const status = v && v.status;
+      if (status === 401) {
+        this.log.warn('screen: the hub wants an access token; not reconnecting');
+        this.setStatus('unauthorized');
+        this.onDenied(v);
+        return;
+      }
+      if (status === 403) {
+        this.onDenied(v);
+        return this.retry(false, DENIED_RETRY_MS);
+      }
+      this.retry();
+    }
+
+    retry(fresh, wait) {
       this.drop();
       if (this.stopped) return;
-      const delay = backoffDelay(this.attempt++);
+      const delay = wait || backoffDelay(this.attempt++);
       // Once a resume has gone wrong, ask for a snapshot until one arrives.
       if (fresh) this.needSnapshot = true;
       const since = this.needSnapshot ? null : this.state.seq;
@@ -315,5 +352,5 @@
     }
   }
 
-  return { ScreenState, ScreenStream, backoffDelay, streamURL, BACKOFF_MS, STALL_MS };
+  return { ScreenState, ScreenStream, backoffDelay, streamURL, BACKOFF_MS, STALL_MS, DENIED_RETRY_MS };
 });

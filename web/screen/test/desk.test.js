@@ -243,4 +243,6 @@ test('labels: roles, timeline actions, errors', () => {
   assert.match(D.errorText(409, { reason: 'illegal_transition', error: 'cannot accept' }), /状态已变化/);
   assert.match(D.errorText(0, { error: '无法连接服务器' }), /无法连接/);
   assert.match(D.errorText(500, null), /HTTP 500/);
+  assert.match(D.errorText(401, { error: 'missing token' }), /^未授权：请输入访问令牌/);
+  assert.equal(D.errorText(403, { error: '角色 viewer 不能确认告警', reason: 'forbidden' }), '无权限：角色 viewer 不能确认告警');
 });

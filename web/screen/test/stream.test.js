@@ -3,7 +3,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { ScreenStream, ScreenState, backoffDelay, streamURL } = require('../src/stream.js');
+const { ScreenStream, ScreenState, backoffDelay, streamURL, DENIED_RETRY_MS } = require('../src/stream.js');
 
 class FakeSocket {
   constructor(url) {
@@ -16,12 +16,13 @@ class FakeSocket {
   serverClose(code) { this.onclose({ code, reason: '' }); }
 }
 
-function harness() {
+function harness(extra) {
   FakeSocket.all = [];
   const timers = [];
   let clock = 0;
   const quiet = { warn() {}, error() {}, info() {} };
   const s = new ScreenStream({
+    ...extra,
     url: (since) => 'ws://hub/ws/screen' + (since === null || since === undefined ? '' : '?since=' + since),
     WebSocket: FakeSocket,
     log: quiet,
@@ -45,6 +46,7 @@ function harness() {
     clock = end;
   };
   s.socket = () => FakeSocket.all[FakeSocket.all.length - 1];
+  s.pending = () => timers.length;
   return s;
 }
 
@@ -292,4 +294,73 @@ test('cases, active plans and today\'s case figures are kept; a stood-down plan 
   assert.equal(s.state.kpi, null);
   assert.equal(s.state.seq, 8);
   assert.deepEqual(seen, ['snapshot', 'case', 'plan', 'kpi', 'plan', 'case', 'plan', 'kpi']);
+});
+
+// The access check (auth.js probes /ws/screen over HTTP) after a socket that
+// closed before its snapshot: the browser never says why a handshake failed.
+function checked(verdicts) {
+  const asked = [];
+  const denied = [];
+  const s = harness({
+    check: async () => { asked.push(s.socket().url); return verdicts.shift() || { status: 400 }; },
+    onDenied: (v) => denied.push(v),
+  });
+  s.asked = asked;
+  s.denied = denied;
+  return s;
+}
+const settle = () => new Promise((r) => setImmediate(r));
+
+test('a 401 behind a failed handshake stops the stream: no reconnects until a token is saved', async () => {
+  const s = checked([{ status: 401, message: 'missing token' }]);
+  s.start();
+  s.socket().serverClose(1006);
+  assert.equal(s.status, 'retrying');
+  await settle();
+  assert.equal(s.status, 'unauthorized');
+  assert.deepEqual(s.denied, [{ status: 401, message: 'missing token' }]);
+  assert.equal(s.pending(), 0, 'no timer left: nothing will reconnect');
+  s.advance(10 * 60 * 1000);
+  assert.equal(FakeSocket.all.length, 1, 'one attempt only');
+  assert.equal(s.counts.connects, 1);
+});
+
+test('a 403 retries only once a minute; anything else backs off as usual', async () => {
+  const s = checked([{ status: 403, message: 'role grid' }, { status: 0 }]);
+  s.start();
+  s.socket().serverClose(1006);
+  await settle();
+  assert.equal(s.status, 'retrying');
+  assert.equal(s.denied.length, 1);
+  s.advance(DENIED_RETRY_MS - 1);
+  assert.equal(FakeSocket.all.length, 1, 'not before a minute');
+  s.advance(1);
+  assert.equal(FakeSocket.all.length, 2);
+  s.socket().serverClose(1006); // the hub is unreachable now (status 0): ordinary backoff
+  await settle();
+  s.advance(backoffDelay(0));
+  assert.equal(FakeSocket.all.length, 3);
+  assert.equal(s.asked.length, 2);
+});
+
+test('a socket that synced and then closed reconnects without asking', async () => {
+  const s = checked([]);
+  s.start();
+  s.socket().send(snapshot(5));
+  s.socket().serverClose(1001);
+  await settle();
+  assert.deepEqual(s.asked, [], 'no probe');
+  s.advance(1000);
+  assert.equal(s.socket().url, 'ws://hub/ws/screen?since=5');
+});
+
+test('a stream stopped while the check runs stays stopped', async () => {
+  const s = checked([{ status: 403 }]);
+  s.start();
+  s.socket().serverClose(1006);
+  s.stop();
+  await settle();
+  assert.equal(s.status, 'idle');
+  assert.equal(s.pending(), 0);
+  assert.deepEqual(s.denied, []);
 });
