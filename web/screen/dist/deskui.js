@@ -1,7 +1,7 @@
 // deskui.js — the DOM shared by console.html and agency.html: API calls
 // (with the access token of auth.js), a case's details, SLA clock,
-// suggestion and timeline, and the action bar with its forms. Which buttons
-// show and what they post is desk.js.
+// suggestion, reporter and timeline, and the action bar with its forms.
+// Which buttons show and what they post is desk.js.
 (function () {
   'use strict';
   const L = window.HubScreen;
@@ -56,6 +56,13 @@
     return c ? D.categoryLabel(c) : String(code || '—');
   }
 
+  // planName: the plan's name with its level, which most names already
+  // carry (阿拉善盟防汛应急预案（Ⅳ级响应）).
+  function planName(p) {
+    const name = String(p.name || p.plan_id || p.id || '');
+    return p.level && !name.includes(p.level) ? name + ' ' + p.level : name;
+  }
+
   function fmtTime(t) {
     return t ? L.formatTime(t) : '—';
   }
@@ -65,6 +72,9 @@
     el.className = 'desk-msg' + (kind ? ' is-' + kind : '');
     el.hidden = !text;
   }
+
+  // REPORTER_SLOT marks the 报告人 row, which renderReporter fills.
+  const REPORTER_SLOT = {};
 
   // renderDetail fills the case panel: fields, SLA clock, suggestion.
   function renderDetail(root, c) {
@@ -76,6 +86,7 @@
       ['类别', c.category + ' ' + categoryName(c.category)],
       ['等级', D.severityLabel(c.severity)],
       ['来源', D.sourceLabel(c.source)],
+      ['报告人', D.reporterView(c) ? REPORTER_SLOT : ''],
       ['描述', c.description],
       ['地址', c.address || ''],
       ['位置', c.lon || c.lat ? L.formatNumber(c.lon, 5, false) + ', ' + L.formatNumber(c.lat, 5, false) : ''],
@@ -87,7 +98,8 @@
       ['挂账理由', c.suspend_reason || ''],
       ['退回理由', c.return_reason || ''],
       ['不予立案理由', c.reject_reason || ''],
-      ['预案', c.plan ? c.plan.name + ' ' + (c.plan.level || '') + (c.plan.stood_down_at ? '（已终止）' : '（生效中）') : ''],
+      ['预案', c.plan ? planName(c.plan) + (c.plan.stood_down_at ? '（已终止）' : '（生效中）') +
+        (c.plan.resources && c.plan.resources.length ? ' · 已预置资源 ' + c.plan.resources.length : '') : ''],
       ['上报时间', fmtTime(c.created_at)],
     ].filter((r) => r[1] !== undefined && r[1] !== null && r[1] !== '');
     const ext = D.pendingExtension(c);
@@ -108,7 +120,35 @@
       (ext
         ? `<div class="suggest is-ext"><small>延期申请（待审批）</small><b>${esc(ext.extra)}</b><span>${esc(ext.reason)} · ${esc(ext.requested_by)}</span></div>`
         : '') +
-      '<dl class="fields">' + rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('') + '</dl>';
+      '<dl class="fields">' + rows.map(([k, v]) => (v === REPORTER_SLOT
+        ? `<dt>${esc(k)}</dt><dd id="reporter" class="reporter"></dd>`
+        : `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`)).join('') + '</dl>';
+  }
+
+  // renderReporter fills the 报告人 row: the reporter as the hub sent it
+  // (masked: 张* · 138****1234) with 查看 for a role that may see more, or
+  // what GET /api/v1/cases/{id}/reporter answered (plain), which the hub
+  // audits. view: {caseId, person, error} of the last 查看, or null.
+  function renderReporter(me, c, view, onView, onHide) {
+    const dd = $('reporter');
+    const r = D.reporterView(c);
+    if (!dd || !r) return;
+    if (view && view.caseId === c.id && view.person) {
+      dd.innerHTML = '<span class="rp-plain">' + D.reporterFields(view.person)
+        .map(([k, v]) => `<span><small>${esc(k)}</small>${esc(v)}</span>`).join('') + '</span>' +
+        '<button type="button" class="btn is-small" id="reporter-hide">隐藏</button>' +
+        '<span class="rp-note">本次查看已记录</span>';
+      $('reporter-hide').onclick = onHide;
+      return;
+    }
+    dd.innerHTML = `<span class="rp-masked"><span id="reporter-name">${esc(r.name)}</span>` +
+      `<span id="reporter-phone">${esc(r.phone)}</span></span>` +
+      (r.masked ? '<span class="rp-tag">已脱敏</span>' : '') +
+      (D.reporterButton(me, c)
+        ? '<button type="button" class="btn is-small" id="reporter-view">查看</button><span class="rp-note">查看将被记录</span>'
+        : '') +
+      (view && view.caseId === c.id && view.error ? `<div class="desk-msg is-bad" id="reporter-msg">${esc(view.error)}</div>` : '');
+    if ($('reporter-view')) $('reporter-view').onclick = onView;
   }
 
   function renderTimeline(root, events) {
@@ -148,7 +188,7 @@
         return label + `<select id="${id}" name="${f.name}" multiple size="4">${agencyOptions('')}</select>`;
       case 'plan':
         return label + `<select id="${id}" name="${f.name}">` + catalogue.plans.map((p) =>
-          `<option value="${esc(p.id)}">${esc(p.name)} ${esc(p.level || '')}</option>`).join('') + '</select>';
+          `<option value="${esc(p.id)}">${esc(planName(p))}</option>`).join('') + '</select>';
       default:
         return label + `<input id="${id}" name="${f.name}" type="text" autocomplete="off"${f.kind === 'extra' ? ' placeholder="2h"' : ''}>`;
     }
@@ -288,7 +328,25 @@
       $('queue-count').textContent = String(state.cases.length);
       document.body.dataset.queueLoaded = '1';
     };
+    // The reporter's plain data stays only while its case is selected.
+    let reporter = null;
+    d.redraw = () => {
+      const c = state.detail;
+      if (!c) return;
+      renderDetail($('case-detail'), c);
+      renderReporter(d.actionOpts.me, c, reporter, d.viewReporter, () => { reporter = null; d.redraw(); });
+    };
+    d.viewReporter = async () => {
+      const c = state.detail;
+      const btn = $('reporter-view');
+      if (btn) btn.disabled = true;
+      const res = await api('GET', 'api/v1/cases/' + encodeURIComponent(c.id) + '/reporter');
+      if (!state.detail || state.detail.id !== c.id) return;
+      reporter = res.ok ? { caseId: c.id, person: res.data } : { caseId: c.id, error: D.errorText(res.status, res.data) };
+      d.redraw();
+    };
     d.select = async (id) => {
+      if (id !== state.selected) reporter = null;
       state.selected = id;
       for (const tr of $('queue-body').querySelectorAll('tr[data-id]')) tr.classList.toggle('is-selected', Number(tr.dataset.id) === id);
       setMsg($('action-msg'), '');
@@ -309,7 +367,7 @@
       state.detail = res.data;
       $('detail-empty').hidden = true;
       $('detail').hidden = false;
-      renderDetail($('case-detail'), res.data);
+      d.redraw();
       renderTimeline($('timeline'), res.data.timeline);
       renderActions(d.actionOpts, res.data);
       document.body.dataset.caseId = String(res.data.id);
@@ -321,7 +379,7 @@
   }
 
   window.HubDeskUI = {
-    api, $, catalogue, loadCatalogue, categoryName, setMsg, renderDetail, renderTimeline, renderActions,
-    renderQueue, renderMe, esc, desk,
+    api, $, catalogue, loadCatalogue, categoryName, setMsg, renderDetail, renderReporter, renderTimeline, renderActions,
+    renderQueue, renderMe, esc, desk, formValues, fmtTime,
   };
 })();

@@ -1,6 +1,8 @@
-// console.js — the operator console (console.html): the case queue by
-// state, a case's details, SLA clock, suggestion and timeline, the actions
-// the caller's role and the case's state allow, and the 上报 form.
+// console.js — the operator console (console.html): the active alarms
+// (alarmlist.js), the case queue by state, a case's details, SLA clock,
+// suggestion, reporter and timeline, the actions the caller's role and the
+// case's state allow (预案 activation and stand-down, 延期 approval …), and
+// the 上报 form.
 (function () {
   'use strict';
   const D = window.HubDesk;
@@ -65,11 +67,12 @@
     actionOpts.me = state.me;
     U.renderMe($('me'), state.me);
     renderReport();
-    await loadQueue();
+    const alarms = window.HubAlarmList.mount(state);
+    await Promise.all([loadQueue(), alarms.load()]);
     document.body.dataset.ready = '1';
     setInterval(() => { if (!document.hidden) loadQueue(); }, 15000);
     setInterval(() => {
-      if (state.detail && !state.loading) U.renderDetail($('case-detail'), state.detail);
+      if (state.detail && !state.loading) desk.redraw();
     }, 30000);
   }
 

@@ -1,7 +1,8 @@
 // desk.js — pure logic of the operator console (console.html) and the agency
 // page (agency.html): which action buttons a caller sees for its role and the
 // case's state, the forms behind them and the JSON they post, the SLA clock,
-// the queue's filters and the timeline's labels. No DOM; unit-tested
+// the queue's filters and the timeline's labels; the console's alarm list
+// (buttons by role, requests, order, rows) and the reporter's masked data. No DOM; unit-tested
 // (test/desk.test.js). Case states and their labels come from labels.js.
 (function (root, factory) {
   const m = factory();
@@ -93,6 +94,8 @@
       fields: [{ name: 'note', label: '不批准理由', kind: 'textarea' }] },
     'activate-plan': { action: 'activate-plan', label: '启动预案', page: 'console', danger: true,
       fields: [{ name: 'plan_id', label: '预案', kind: 'plan', required: true }, { name: 'note', label: '说明', kind: 'text' }] },
+    'stand-down': { action: 'stand-down', label: '预案终止', page: 'console',
+      fields: [{ name: 'note', label: '终止说明（释放预置资源）', kind: 'text' }] },
 
     accept: { action: 'accept', label: '签收', page: 'agency', primary: true },
     return: { action: 'return', label: '退回', page: 'agency', danger: true,
@@ -125,6 +128,8 @@
     progress: ['dispatched', 'accepted'], 'report-in': ['dispatched', 'accepted', 'resolved'],
     'request-extension': ['accepted'], 'extension-approve': ['accepted'], 'extension-deny': ['accepted'],
   };
+  // 预案终止 follows the plan, not the state: dispatch allows it in any
+  // state while a plan is in effect.
 
   function pendingExtension(c) {
     return ((c && c.extensions) || []).find((e) => e && e.status === 'pending') || null;
@@ -141,7 +146,9 @@
   // state must make it possible, and on the agency page the agency must hold
   // the right task: the lead signs, returns, resolves and asks for more time;
   // an assisting agency that has not yet reported in reports in; any task may
-  // note progress. A viewer never gets a button.
+  // note progress. Anyone but an agency user (an admin) acts for the lead, as
+  // dispatch does: on the lead's page only, and never reports in for an
+  // assisting agency. A viewer never gets a button.
   function buttonsFor(me, c, ctx) {
     if (!me || !c || me.role === 'viewer') return [];
     const may = new Set(Array.isArray(me.actions) ? me.actions : []);
@@ -164,6 +171,9 @@
           if (c.state === 'closed' || c.state === 'rejected' || planActive(c)) continue;
           if (ctx && ctx.plans === 0) continue;
           break;
+        case 'stand-down':
+          if (!planActive(c)) continue;
+          break;
         case 'accept':
         case 'return':
         case 'resolve':
@@ -173,10 +183,11 @@
           if (!lead || pending) continue;
           break;
         case 'progress':
-          if (!task) continue;
+          // Anyone but an agency user acts for the lead (dispatch ownTask).
+          if (!task || (me.role !== 'agency' && !lead)) continue;
           break;
         case 'report-in':
-          if (!task || task.role !== 'assist' || task.reported_at) continue;
+          if (!task || task.role !== 'assist' || task.reported_at || me.role !== 'agency') continue;
           break;
       }
       out.push(id);
@@ -341,7 +352,126 @@
     return '操作失败（HTTP ' + status + '）';
   }
 
+  // ---- alarms (the console's 实时告警 list)
+
+  // Who may 确认, 备注 and 指派 an alarm (SPEC §1: the command centre's staff).
+  const ALARM_ROLES = ['operator', 'chief', 'admin'];
+
+  // Alarm buttons: id → label, the API path below the alarm and the form.
+  const ALARM_BUTTONS = {
+    ack: { label: '确认', path: 'ack', primary: true },
+    comment: { label: '备注', path: 'comments',
+      fields: [{ name: 'text', label: '备注内容', kind: 'textarea', required: true, max: 4000 }] },
+    assign: { label: '指派', path: 'assign',
+      fields: [{ name: 'assignee', label: '处理人或部门', kind: 'assignee', required: true, max: 128 }] },
+  };
+
+  // alarmButtons lists the buttons for the caller on an active alarm: 确认
+  // until it is acknowledged, 备注 and 指派 always. Other roles get none.
+  function alarmButtons(me, a) {
+    if (!me || !a || !ALARM_ROLES.includes(me.role)) return [];
+    if (a.status && a.status !== 'active') return [];
+    return (a.acked ? [] : ['ack']).concat(['comment', 'assign']);
+  }
+
+  function validateAlarm(id, values) {
+    const b = ALARM_BUTTONS[id];
+    if (!b) return '未知操作';
+    for (const f of b.fields || []) {
+      const x = String((values || {})[f.name] === undefined || values[f.name] === null ? '' : values[f.name]).trim();
+      if (f.required && !x) return '请填写' + f.label;
+      if (f.max && Array.from(x).length > f.max) return f.label + '不能超过 ' + f.max + ' 个字';
+    }
+    return '';
+  }
+
+  // alarmRequest is the POST of an alarm button: path and body (null: none).
+  function alarmRequest(id, a, values) {
+    const b = ALARM_BUTTONS[id];
+    const path = 'api/v1/alarms/' + encodeURIComponent(a.id) + '/' + b.path;
+    if (!b.fields) return { path, body: null };
+    const body = {};
+    for (const f of b.fields) body[f.name] = String((values || {})[f.name] || '').trim();
+    return { path, body };
+  }
+
+  function timeMs(t) {
+    const x = new Date(t).getTime();
+    return Number.isNaN(x) ? 0 : x;
+  }
+
+  // orderAlarms: active alarms, the latest (last_seen) first, as the API
+  // and the screen's ticker order them.
+  function orderAlarms(list) {
+    return (Array.isArray(list) ? list : []).filter((a) => a && (!a.status || a.status === 'active'))
+      .sort((x, y) => timeMs(y.last_seen) - timeMs(x.last_seen) || Number(y.id) - Number(x.id));
+  }
+
+  // alarmRow is one alarm as listed: severity, what and where, the value
+  // against its threshold, since when, who acknowledged it, the assignee.
+  function alarmRow(a, L, now) {
+    const sev = (L && L.SEVERITY[a.severity]) || { id: a.severity, label: a.severity ? String(a.severity) : '—' };
+    const cat = L ? L.categoryInfo(a.category || L.KIND_CATEGORY[a.kind]) : { label: a.category || '' };
+    const measured = a.metric && typeof a.value === 'number';
+    return {
+      id: a.id,
+      severity: sev.id || '',
+      severityLabel: sev.label,
+      title: a.label || a.type || '告警',
+      source: a.source || '',
+      category: cat.label,
+      value: measured ? (L ? L.metricLabel(a.kind, a.metric) + ' ' + L.formatMetric(a.kind, a.metric, a.value) : String(a.value)) : '',
+      threshold: measured && typeof a.threshold === 'number' && a.threshold !== 0
+        ? (L ? L.formatMetric(a.kind, a.metric, a.threshold) : String(a.threshold)) : '',
+      message: a.message || '',
+      count: a.count || 1,
+      since: L ? L.formatTime(a.first_seen, now) : a.first_seen,
+      last: L ? L.formatTime(a.last_seen, now) : a.last_seen,
+      acked: !!a.acked,
+      ackedBy: a.acked_by || '',
+      assignee: a.assignee || '',
+    };
+  }
+
+  // ---- the reporter's personal data (masked unless the role may see it)
+
+  const REPORTER_ROLES = ['operator', 'chief', 'dispatcher', 'admin'];
+
+  // reporterView is the reporter as the case carries it, masked by the hub
+  // (张*, 138****1234, masked: true) or not; null when there is none.
+  function reporterView(c) {
+    const r = c && c.reporter;
+    if (!r || typeof r !== 'object') return null;
+    const s = (k) => (typeof r[k] === 'string' ? r[k].trim() : '');
+    if (!s('name') && !s('phone') && !s('email') && !s('id_no')) return null;
+    return { name: s('name') || '—', phone: s('phone') || '—', masked: r.masked === true };
+  }
+
+  // mayViewReporter: the command centre's staff, and an agency on a case it
+  // holds a task in. The hub decides (403 otherwise) and audits each view.
+  function mayViewReporter(me, c) {
+    if (!me || !c) return false;
+    if (REPORTER_ROLES.includes(me.role)) return true;
+    if (me.role !== 'agency' || !me.agency) return false;
+    return c.agency_id === me.agency || (Array.isArray(c.tasks) && c.tasks.some((t) => t && t.agency_id === me.agency));
+  }
+
+  // reporterButton: 查看 shows only on a masked reporter the caller may see.
+  function reporterButton(me, c) {
+    const v = reporterView(c);
+    return !!(v && v.masked && mayViewReporter(me, c));
+  }
+
+  // reporterFields lists GET /api/v1/cases/{id}/reporter's answer as shown.
+  function reporterFields(p) {
+    const x = p && typeof p === 'object' ? p : {};
+    return [['姓名', x.name], ['电话', x.phone], ['邮箱', x.email], ['证件号码', x.id_no]]
+      .filter((r) => typeof r[1] === 'string' && r[1].trim() !== '');
+  }
+
   return {
+    ALARM_ROLES, ALARM_BUTTONS, alarmButtons, validateAlarm, alarmRequest, orderAlarms, alarmRow,
+    REPORTER_ROLES, reporterView, mayViewReporter, reporterButton, reporterFields,
     STATE_FILTERS, queuePath, ROLE_LABELS, roleLabel, sourceLabel, suggestionTitle, EVENT_LABELS, eventLabel, severityLabel,
     BUTTONS, buttonsFor, pendingExtension, validate, request, formatDuration, slaView, caseRow,
     categoryLabel, reportBody, errorText, splitURLs,

@@ -84,15 +84,19 @@ test('each console role sees only its own actions', () => {
   assert.deepEqual(ids('chief', 'accepted'), ['suspend', 'activate-plan']);
 });
 
-test('延期审批 shows only while an extension is pending; 启动预案 not while a plan is active', () => {
+test('延期审批 shows only while an extension is pending; 启动预案 not while a plan is active, 预案终止 only then', () => {
   const pending = { extensions: [{ extra: '2h', reason: '材料未到', status: 'pending', requested_by: 'x' }] };
   assert.deepEqual(D.buttonsFor(me('supervisor'), kase('accepted', pending), consoleCtx), ['extension-approve', 'extension-deny']);
   assert.deepEqual(D.buttonsFor(me('supervisor'), kase('accepted', { extensions: [{ status: 'denied' }] }), consoleCtx), []);
   assert.deepEqual(D.buttonsFor(me('chief'), kase('accepted', pending), consoleCtx), ['suspend', 'extension-approve', 'extension-deny', 'activate-plan']);
   const active = { plan: { plan_id: 'p', name: '森林火灾', activated_at: '2026-11-21T01:00:00Z' } };
-  assert.deepEqual(D.buttonsFor(me('chief'), kase('registered', active), consoleCtx), ['dispatch', 'suspend']);
+  assert.deepEqual(D.buttonsFor(me('chief'), kase('registered', active), consoleCtx), ['dispatch', 'suspend', 'stand-down']);
+  assert.deepEqual(D.buttonsFor(me('dispatcher'), kase('registered', active), consoleCtx), ['dispatch'], 'a dispatcher may not stand down');
+  assert.deepEqual(D.buttonsFor(me('admin'), kase('closed', active), consoleCtx), ['stand-down'], 'the plan, not the state');
   const down = { plan: { plan_id: 'p', stood_down_at: '2026-11-21T02:00:00Z' } };
   assert.ok(D.buttonsFor(me('chief'), kase('registered', down), consoleCtx).includes('activate-plan'));
+  assert.ok(!D.buttonsFor(me('chief'), kase('registered', down), consoleCtx).includes('stand-down'));
+  assert.ok(!D.buttonsFor(me('chief'), kase('registered'), consoleCtx).includes('stand-down'));
   assert.ok(!D.buttonsFor(me('chief'), kase('registered'), { page: 'console', plans: 0 }).includes('activate-plan'));
 });
 
@@ -116,9 +120,10 @@ test('agency page: the lead signs, returns, resolves and asks for time; an assis
   // an extension already pending: no second request
   const pending = { extensions: [{ status: 'pending', extra: '2h', reason: 'x' }] };
   assert.deepEqual(ids(lead, 'accepted', LEAD, pending), ['resolve', 'progress']);
-  // admin acts for the page's agency
+  // admin acts for the lead (dispatch's ownTask), so on the lead's page only,
+  // and cannot report in for an assisting agency
   assert.deepEqual(ids(me('admin'), 'dispatched', LEAD), ['accept', 'return', 'progress']);
-  assert.deepEqual(ids(me('admin'), 'dispatched', HELPER), ['progress', 'report-in']);
+  assert.deepEqual(ids(me('admin'), 'dispatched', HELPER), []);
   assert.deepEqual(ids(me('supervisor'), 'dispatched', LEAD), []);
 });
 
@@ -170,6 +175,11 @@ test('requests carry the version and each action’s fields', () => {
     path: 'api/v1/cases/42/request-extension', body: { version: 7, extra: '2h', reason: '等待配件' } });
   assert.deepEqual(D.request('activate-plan', c, { plan_id: 'forest-fire-3', note: '' }).body, { version: 7, plan_id: 'forest-fire-3' });
   assert.deepEqual(D.request('report-in', c, {}), { path: 'api/v1/cases/42/report-in', body: { version: 7 } });
+  assert.deepEqual(D.request('report-in', c, { note: '已到现场' }).body, { version: 7, note: '已到现场' });
+  assert.deepEqual(D.request('stand-down', c, { note: '火情已扑灭' }), {
+    path: 'api/v1/cases/42/stand-down', body: { version: 7, note: '火情已扑灭' } });
+  assert.deepEqual(D.request('stand-down', c, {}).body, { version: 7 });
+  assert.match(D.validate('return', { reason: ' ' }), /退回理由/);
   assert.equal(D.request('suspend', c, { reason: '待协调' }).path, 'api/v1/cases/42/suspend');
   assert.equal(D.request('resume', c, {}).path, 'api/v1/cases/42/resume');
   assert.equal(D.request('return', c, { reason: '非本部门职责' }).body.reason, '非本部门职责');
@@ -245,4 +255,95 @@ test('labels: roles, timeline actions, errors', () => {
   assert.match(D.errorText(500, null), /HTTP 500/);
   assert.match(D.errorText(401, { error: 'missing token' }), /^未授权：请输入访问令牌/);
   assert.equal(D.errorText(403, { error: '角色 viewer 不能确认告警', reason: 'forbidden' }), '无权限：角色 viewer 不能确认告警');
+});
+
+// ---- the console's alarm list
+
+const alarm = (extra) => ({
+  id: 17, source: 'hy-hh-01', type: 'water_level_over_warning', label: '超警戒水位', severity: 'major', status: 'active',
+  acked: false, count: 3, first_seen: '2026-11-21T01:00:00Z', last_seen: '2026-11-21T01:05:00Z', metric: 'water_level_m',
+  value: 1070.9, threshold: 1070, kind: 'hydrology', category: 'flood', region_code: '152921', version: 4, ...extra,
+});
+
+test('alarm buttons: 值班员, 值班长 and admin 确认 (until acknowledged), 备注 and 指派; every other role none', () => {
+  for (const role of ROLES) {
+    const got = D.alarmButtons(me(role), alarm());
+    if (['operator', 'chief', 'admin'].includes(role)) assert.deepEqual(got, ['ack', 'comment', 'assign'], role);
+    else assert.deepEqual(got, [], role);
+  }
+  assert.deepEqual(D.alarmButtons(me('operator'), alarm({ acked: true, acked_by: '值班员王' })), ['comment', 'assign']);
+  assert.deepEqual(D.alarmButtons(me('chief'), alarm({ status: 'cleared' })), [], 'a cleared alarm is done');
+  assert.deepEqual(D.alarmButtons(null, alarm()), []);
+  assert.deepEqual(D.alarmButtons({ ...me('admin'), role: 'viewer' }, alarm()), [], 'a viewer gets none whatever /me lists');
+});
+
+test('alarm requests: ack posts nothing, 备注 {text}, 指派 {assignee}; forms are checked', () => {
+  assert.deepEqual(D.alarmRequest('ack', alarm(), {}), { path: 'api/v1/alarms/17/ack', body: null });
+  assert.deepEqual(D.alarmRequest('comment', alarm(), { text: ' 已通知水务局巡查 ' }),
+    { path: 'api/v1/alarms/17/comments', body: { text: '已通知水务局巡查' } });
+  assert.deepEqual(D.alarmRequest('assign', alarm(), { assignee: '阿拉善左旗水务局 ' }),
+    { path: 'api/v1/alarms/17/assign', body: { assignee: '阿拉善左旗水务局' } });
+  assert.equal(D.validateAlarm('ack', {}), '');
+  assert.match(D.validateAlarm('comment', { text: '  ' }), /备注内容/);
+  assert.match(D.validateAlarm('comment', { text: '字'.repeat(4001) }), /4000/);
+  assert.equal(D.validateAlarm('comment', { text: '字'.repeat(4000) }), '');
+  assert.match(D.validateAlarm('assign', {}), /处理人/);
+  assert.match(D.validateAlarm('assign', { assignee: 'x'.repeat(129) }), /128/);
+  assert.match(D.validateAlarm('nope', {}), /未知/);
+});
+
+test('alarms: active only, the latest first; rows carry severity, value against threshold, ack and assignee', () => {
+  const list = [
+    alarm({ id: 1, last_seen: '2026-11-21T01:00:00Z' }),
+    alarm({ id: 2, last_seen: '2026-11-21T03:00:00Z' }),
+    alarm({ id: 3, last_seen: '2026-11-21T02:00:00Z', status: 'cleared' }),
+    alarm({ id: 4, last_seen: '2026-11-21T03:00:00Z' }),
+  ];
+  assert.deepEqual(D.orderAlarms(list).map((a) => a.id), [4, 2, 1]);
+  assert.deepEqual(D.orderAlarms(null), []);
+  const r = D.alarmRow(alarm({ acked: true, acked_by: '值班员王', assignee: '水务局' }), L, new Date('2026-11-21T02:00:00Z'));
+  assert.equal(r.severity, 'major');
+  assert.equal(r.severityLabel, L.SEVERITY.major.label);
+  assert.equal(r.title, '超警戒水位');
+  assert.equal(r.category, '汛情');
+  assert.equal(r.value, '水位 1070.9 m');
+  assert.equal(r.threshold, '1070 m');
+  assert.equal(r.count, 3);
+  assert.equal(r.ackedBy, '值班员王');
+  assert.equal(r.assignee, '水务局');
+  const bare = D.alarmRow({ id: 9, type: 'offline', severity: 'odd', kind: 'elevator' }, L);
+  assert.equal(bare.title, 'offline');
+  assert.equal(bare.severityLabel, 'odd');
+  assert.equal(bare.value, '');
+  assert.equal(bare.category, '电梯安全', 'the category follows the kind');
+});
+
+test('severity colours: theme.css --sev-* are the screen\'s (labels.js SEVERITIES)', () => {
+  const css = require('node:fs').readFileSync(require('node:path').join(__dirname, '../src/theme.css'), 'utf8');
+  for (const s of L.SEVERITIES) {
+    const m = css.match(new RegExp('--sev-' + s.id + ':\\s*(#[0-9a-fA-F]{6})'));
+    assert.ok(m, '--sev-' + s.id + ' missing from theme.css');
+    assert.equal(m[1].toLowerCase(), s.color.toLowerCase(), s.id);
+  }
+});
+
+// ---- the reporter
+
+test('reporter: shown as the hub masks it; 查看 for the command centre and an agency on its own case', () => {
+  const masked = { reporter: { name: '张*', phone: '138****1234', masked: true } };
+  assert.deepEqual(D.reporterView(kase('dispatched', masked)), { name: '张*', phone: '138****1234', masked: true });
+  assert.deepEqual(D.reporterView(kase('dispatched', { reporter: { name: '张三' } })), { name: '张三', phone: '—', masked: false });
+  assert.equal(D.reporterView(kase('dispatched')), null);
+  assert.equal(D.reporterView(kase('dispatched', { reporter: { masked: true } })), null, 'nothing to show');
+  const want = { operator: true, chief: true, dispatcher: true, admin: true, agency: false, supervisor: false, grid: false, viewer: false };
+  for (const role of ROLES) assert.equal(D.reporterButton(me(role), kase('dispatched', masked)), want[role], role);
+  assert.equal(D.reporterButton(me('agency', LEAD), kase('dispatched', masked)), true, 'the lead agency');
+  assert.equal(D.reporterButton(me('agency', HELPER), kase('dispatched', masked)), true, 'an assisting agency');
+  assert.equal(D.reporterButton(me('agency', 'somebody-else'), kase('dispatched', masked)), false);
+  assert.equal(D.reporterButton(me('agency', LEAD), kase('reported', masked)), false, 'not yet its case');
+  assert.equal(D.reporterButton(me('admin'), kase('dispatched', { reporter: { name: '张三', phone: '13812341234' } })), false,
+    'nothing hidden, nothing to view');
+  assert.deepEqual(D.reporterFields({ name: '张三', phone: '13812341234', email: '', id_no: '152921199001011234' }),
+    [['姓名', '张三'], ['电话', '13812341234'], ['证件号码', '152921199001011234']]);
+  assert.deepEqual(D.reporterFields(null), []);
 });
