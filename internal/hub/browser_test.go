@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ywtg/hub/internal/dispatch"
 	"github.com/ywtg/hub/internal/hub"
 )
 
@@ -217,11 +218,17 @@ func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 // first deltas: a reading published to the new hub reaches the page.
 func TestScreenSurvivesHubRestartInChromium(t *testing.T) {
 	dir := t.TempDir()
+	var token string // in the store, and in the page's local storage, across the restart
 	start := func(addr string) *testHub {
 		h, err := hub.Start(context.Background(), hub.Options{HTTPAddr: addr, MQTTAddr: "127.0.0.1:0", DataDir: dir, Logger: testLogger()})
 		require.NoError(t, err)
 		t.Cleanup(func() { h.Close() })
-		return &testHub{Hub: h, base: "http://" + h.HTTPAddr()}
+		th := &testHub{Hub: h, base: "http://" + h.HTTPAddr(), token: token}
+		if token == "" {
+			token = th.tokenFor(t, dispatch.RoleAdmin, "")
+			th.token = token
+		}
+		return th
 	}
 	h := start("127.0.0.1:0")
 	addr := h.HTTPAddr()

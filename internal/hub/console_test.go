@@ -11,6 +11,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ywtg/hub/internal/dispatch"
 )
 
 // consoleCase is what the test reads of GET /api/v1/cases/{id}.
@@ -95,6 +97,32 @@ func TestConsoleAndAgencyPagesInChromium(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#action-form button[data-submit="dispatch"]`)),
 		caseIs("dispatched"),
 	), "console: 立案 and 派遣")
+
+	// A viewer sees the case on both pages and is offered nothing; the hub
+	// refuses the viewer's token even when the page is bypassed.
+	viewer := h.tokenFor(t, dispatch.RoleViewer, "")
+	noButtons := wait(`document.querySelectorAll('#actions button').length === 0 && document.getElementById('detail').textContent.length > 0`)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(h.pageAs("/console.html", viewer)),
+		wait(`document.body.dataset.ready === "1"`),
+		chromedp.Click(chromedp.CSS(`#filters [data-filter="all"]`)),
+		chromedp.Click(row),
+		caseIs("dispatched"),
+		noButtons,
+		chromedp.Navigate(h.pageAs("/agency.html?agency="+agency, viewer)),
+		wait(`document.body.dataset.ready === "1" && document.body.dataset.queueLoaded === "1"`),
+		chromedp.Click(row),
+		caseIs("dispatched"),
+		noButtons,
+		chromedp.Evaluate[chromedp.Void](`window.__tries = {};
+			for (const act of ['accept', 'resolve', 'register', 'verify']) {
+				fetch('/api/v1/cases/`+id+`/' + act, {method: 'POST', body: '{}',
+					headers: {'Authorization': 'Bearer ' + localStorage.getItem('hub.token'), 'Content-Type': 'application/json'}})
+					.then((r) => { window.__tries[act] = r.status; });
+			}`),
+		wait(`['accept', 'resolve', 'register', 'verify'].every((a) => window.__tries[a] === 403)`),
+	), "a viewer can neither sign, resolve, register nor close")
+	shoot("agency-viewer-1920x1080.png")
 
 	// Agency page: 签收, then 反馈 with notes.
 	require.NoError(t, chromedp.Do(ctx,

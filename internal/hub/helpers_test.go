@@ -332,10 +332,16 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 func restartable(t *testing.T, sh shape) func() *testHub {
 	o, broker := sh.opts(t)
 	o.DataDir = t.TempDir()
+	var token string // the store keeps it: one admin token for every start
 	return func() *testHub {
 		o.HTTPAddr, o.MQTTAddr, o.Logger = "127.0.0.1:0", "127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil))
 		h, err := hub.Start(context.Background(), o)
 		require.NoError(t, err)
-		return &testHub{Hub: h, base: "http://" + h.HTTPAddr(), broker: broker}
+		th := &testHub{Hub: h, base: "http://" + h.HTTPAddr(), broker: broker, token: token}
+		if token == "" {
+			token = th.tokenFor(t, dispatch.RoleAdmin, "")
+			th.token = token
+		}
+		return th
 	}
 }
