@@ -7,8 +7,6 @@ package access
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -17,10 +15,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tjfoc/gmsm/sm3"
-
 	"github.com/ywtg/hub/internal/dispatch"
 	"github.com/ywtg/hub/internal/model"
+	"github.com/ywtg/hub/internal/secret"
 	"github.com/ywtg/hub/internal/store"
 )
 
@@ -144,21 +141,19 @@ func (t *Tokens) Issue(ctx context.Context, r Request, by string) (model.APIToke
 		return model.APIToken{}, "", fmt.Errorf("%w: negative lifetime", ErrInvalid)
 	}
 	id := make([]byte, 6)
-	secret := make([]byte, 32)
-	salt := make([]byte, 16)
-	for _, b := range [][]byte{id, secret, salt} {
-		if _, err := rand.Read(b); err != nil {
-			return model.APIToken{}, "", err
-		}
+	if _, err := rand.Read(id); err != nil {
+		return model.APIToken{}, "", err
+	}
+	plain, hash, err := secret.New(32)
+	if err != nil {
+		return model.APIToken{}, "", err
 	}
 	now := t.opts.Now().UTC().Truncate(time.Millisecond)
 	tok := model.APIToken{ID: hex.EncodeToString(id), Name: r.Name, Role: r.Role, AgencyID: r.AgencyID,
-		CreatedAt: now, CreatedBy: by}
+		Hash: hash, CreatedAt: now, CreatedBy: by}
 	if r.TTL > 0 {
 		tok.ExpiresAt = now.Add(r.TTL)
 	}
-	plain := base64.RawURLEncoding.EncodeToString(secret)
-	tok.Hash = "sm3$" + hex.EncodeToString(salt) + "$" + hex.EncodeToString(digest(salt, plain))
 	if err := t.opts.Store.CreateToken(ctx, tok); err != nil {
 		return model.APIToken{}, "", err
 	}
@@ -168,7 +163,7 @@ func (t *Tokens) Issue(ctx context.Context, r Request, by string) (model.APIToke
 // Check returns the live token that raw is; a *Refusal when it is not, or
 // the store's error.
 func (t *Tokens) Check(ctx context.Context, raw string) (model.APIToken, error) {
-	id, secret, ok := split(raw)
+	id, plain, ok := split(raw)
 	if !ok {
 		return model.APIToken{}, refuse(ReasonMalformed, "malformed token (want %s<id>_<secret>)", Prefix)
 	}
@@ -190,7 +185,7 @@ func (t *Tokens) Check(ctx context.Context, raw string) (model.APIToken, error) 
 		t.mu.Unlock()
 	}
 	tok := c.tok
-	if !checkSecret(tok.Hash, secret) {
+	if !secret.Check(tok.Hash, plain) {
 		return model.APIToken{}, refuse(ReasonWrongSecret, "wrong secret for token %s", id)
 	}
 	if !tok.RevokedAt.IsZero() {
@@ -242,24 +237,4 @@ func split(raw string) (id, secret string, ok bool) {
 		return "", "", false
 	}
 	return id, secret, true
-}
-
-func digest(salt []byte, secret string) []byte {
-	h := sm3.New()
-	h.Write(salt)
-	h.Write([]byte(secret))
-	return h.Sum(nil)
-}
-
-func checkSecret(stored, secret string) bool {
-	parts := strings.Split(stored, "$")
-	if len(parts) != 3 || parts[0] != "sm3" {
-		return false
-	}
-	salt, err1 := hex.DecodeString(parts[1])
-	want, err2 := hex.DecodeString(parts[2])
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	return subtle.ConstantTimeCompare(digest(salt, secret), want) == 1
 }

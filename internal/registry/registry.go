@@ -9,10 +9,6 @@ package registry
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -24,11 +20,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tjfoc/gmsm/sm3"
-
 	"github.com/ywtg/hub/internal/gis"
 	"github.com/ywtg/hub/internal/model"
 	"github.com/ywtg/hub/internal/profile"
+	"github.com/ywtg/hub/internal/secret"
 	"github.com/ywtg/hub/internal/store"
 )
 
@@ -91,7 +86,7 @@ func (r *Registry) Add(ctx context.Context, d model.Device) (model.Device, strin
 	}
 	d.RegionCode, d.RegionName = r.place(d.Lon, d.Lat)
 	d.CreatedAt = r.now().UTC().Truncate(time.Millisecond)
-	secret, hash, err := newSecret()
+	plain, hash, err := secret.New(24)
 	if err != nil {
 		return d, "", err
 	}
@@ -102,7 +97,7 @@ func (r *Registry) Add(ctx context.Context, d model.Device) (model.Device, strin
 	r.mu.Lock()
 	r.cache[d.ID] = rec
 	r.mu.Unlock()
-	return d, secret, nil
+	return d, plain, nil
 }
 
 // Rotate gives a device a new secret; the old one stops working at once and
@@ -114,7 +109,7 @@ func (r *Registry) Rotate(ctx context.Context, id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	secret, hash, err := newSecret()
+	plain, hash, err := secret.New(24)
 	if err != nil {
 		return "", err
 	}
@@ -126,7 +121,7 @@ func (r *Registry) Rotate(ctx context.Context, id string) (string, error) {
 	r.cache[id] = rec
 	r.mu.Unlock()
 	r.revoked(id)
-	return secret, nil
+	return plain, nil
 }
 
 func (r *Registry) validate(d model.Device) error {
@@ -245,7 +240,7 @@ func (r *Registry) List() []model.Device {
 }
 
 // Authenticate checks id and secret; the error is a *model.Rejection.
-func (r *Registry) Authenticate(ctx context.Context, id, secret string) error {
+func (r *Registry) Authenticate(ctx context.Context, id, plain string) error {
 	rec, err := r.get(ctx, id)
 	if errors.Is(err, ErrUnknownDevice) {
 		return model.Reject(model.ReasonUnknownDevice, "no device %q is registered", id)
@@ -256,43 +251,8 @@ func (r *Registry) Authenticate(ctx context.Context, id, secret string) error {
 	if rec.Disabled {
 		return model.Reject(model.ReasonDeviceDisabled, "device %s is disabled", id)
 	}
-	if !checkSecret(rec.SecretHash, secret) {
+	if !secret.Check(rec.SecretHash, plain) {
 		return model.Reject(model.ReasonAuthFailed, "wrong secret for device %s", id)
 	}
 	return nil
-}
-
-// newSecret returns a random secret and its salted SM3 hash
-// "sm3$<salt hex>$<digest hex>".
-func newSecret() (secret, hash string, err error) {
-	raw := make([]byte, 24)
-	salt := make([]byte, 16)
-	if _, err := rand.Read(raw); err != nil {
-		return "", "", err
-	}
-	if _, err := rand.Read(salt); err != nil {
-		return "", "", err
-	}
-	secret = base64.RawURLEncoding.EncodeToString(raw)
-	return secret, "sm3$" + hex.EncodeToString(salt) + "$" + hex.EncodeToString(digest(salt, secret)), nil
-}
-
-func digest(salt []byte, secret string) []byte {
-	h := sm3.New()
-	h.Write(salt)
-	h.Write([]byte(secret))
-	return h.Sum(nil)
-}
-
-func checkSecret(stored, secret string) bool {
-	parts := strings.Split(stored, "$")
-	if len(parts) != 3 || parts[0] != "sm3" {
-		return false
-	}
-	salt, err1 := hex.DecodeString(parts[1])
-	want, err2 := hex.DecodeString(parts[2])
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	return subtle.ConstantTimeCompare(digest(salt, secret), want) == 1
 }
