@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"github.com/ywtg/hub/internal/model"
@@ -58,15 +57,8 @@ func TopicAllowed(id, topic string, a Access) bool {
 // registered, not disabled, and the topic allowed by TopicAllowed. A refusal
 // is a *model.Rejection naming its reason; any other error is the store's.
 func (r *Registry) Authorize(ctx context.Context, id, topic string, a Access) error {
-	rec, err := r.get(ctx, id)
-	if errors.Is(err, ErrUnknownDevice) {
-		return model.Reject(model.ReasonUnknownDevice, "no device %q is registered", id)
-	}
-	if err != nil {
+	if _, err := r.enabled(ctx, id); err != nil {
 		return err
-	}
-	if rec.Disabled {
-		return model.Reject(model.ReasonDeviceDisabled, "device %s is disabled", id)
 	}
 	if !TopicAllowed(id, topic, a) {
 		return model.Reject(model.ReasonACLDenied, "device %s may not %s %s", id, a.verb(), topic)

@@ -241,18 +241,28 @@ func (r *Registry) List() []model.Device {
 
 // Authenticate checks id and secret; the error is a *model.Rejection.
 func (r *Registry) Authenticate(ctx context.Context, id, plain string) error {
-	rec, err := r.get(ctx, id)
-	if errors.Is(err, ErrUnknownDevice) {
-		return model.Reject(model.ReasonUnknownDevice, "no device %q is registered", id)
-	}
+	rec, err := r.enabled(ctx, id)
 	if err != nil {
 		return err
-	}
-	if rec.Disabled {
-		return model.Reject(model.ReasonDeviceDisabled, "device %s is disabled", id)
 	}
 	if !secret.Check(rec.SecretHash, plain) {
 		return model.Reject(model.ReasonAuthFailed, "wrong secret for device %s", id)
 	}
 	return nil
+}
+
+// enabled returns a registered device that is not disabled; otherwise a
+// *model.Rejection saying which, or the store's error.
+func (r *Registry) enabled(ctx context.Context, id string) (store.DeviceRecord, error) {
+	rec, err := r.get(ctx, id)
+	if errors.Is(err, ErrUnknownDevice) {
+		return rec, model.Reject(model.ReasonUnknownDevice, "no device %q is registered", id)
+	}
+	if err != nil {
+		return rec, err
+	}
+	if rec.Disabled {
+		return rec, model.Reject(model.ReasonDeviceDisabled, "device %s is disabled", id)
+	}
+	return rec, nil
 }
