@@ -25,6 +25,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.Batch, "batch", 1, "samples per message (1 = single sample, >1 = a replayed array)")
 	fs.DurationVar(&o.Warmup, "warmup", 0, "load before measuring (default 3s)")
 	fs.DurationVar(&o.Duration, "duration", 0, "measured load (default 15s)")
+	fs.StringVar(&o.HubCPUs, "hub-cpus", "", "pin the hub to these CPUs (taskset -c, e.g. 0) and run the bench itself elsewhere (taskset -c 1 simulator bench …)")
 	fs.IntVar(&o.Screens, "screens", 0, "big screens on /ws/screen during the run, each reading every frame (fan-out cost)")
 	if err := parse(fs, args); err != nil {
 		return err

@@ -25,7 +25,12 @@ type Target struct {
 
 // Options configures a run.
 type Options struct {
-	HubBin   string        // path to the hub binary
+	HubBin string // path to the hub binary
+	// HubCPUs pins the hub to these CPUs (taskset -c syntax, e.g. "0"), so
+	// that on one machine the load and the screens, pinned elsewhere, do not
+	// take the hub's CPU time: the nearest this machine gets to clients on
+	// another. "" leaves scheduling to the kernel.
+	HubCPUs  string
 	Targets  []Target      // what to measure
 	Devices  int           // device connections; default 100
 	Window   int           // unacknowledged publishes per device; default 32

@@ -69,6 +69,13 @@ func startHub(ctx context.Context, o Options, t Target) (*hubProc, error) {
 		return nil, err
 	}
 	h.cmd = exec.CommandContext(ctx, o.HubBin, args...)
+	if o.HubCPUs != "" {
+		taskset, err := exec.LookPath("taskset")
+		if err != nil {
+			return nil, fmt.Errorf("--hub-cpus needs taskset (util-linux): %w", err)
+		}
+		h.cmd = exec.CommandContext(ctx, taskset, append([]string{"-c", o.HubCPUs, o.HubBin}, args...)...)
+	}
 	h.cmd.Stdout, h.cmd.Stderr = logf, logf
 	h.cmd.Env = append(os.Environ(), "HUB_LOG_LEVEL=WARN") // HUB_PPROF_ADDR passes through for profiling
 	if err := h.cmd.Start(); err != nil {
