@@ -85,7 +85,7 @@ func startShape(t *testing.T, sh shape) *testHub {
 }
 
 // startWith starts a hub with o on free ports and stops it at cleanup.
-func startWith(t *testing.T, o hub.Options) *testHub {
+func startWith(t testing.TB, o hub.Options) *testHub {
 	t.Helper()
 	o.HTTPAddr, o.Logger = "127.0.0.1:0", testLogger()
 	if o.MQTTAddr == "" {
@@ -100,7 +100,7 @@ func startWith(t *testing.T, o hub.Options) *testHub {
 }
 
 // tokenFor issues an API token of role (and agency, for an agency user).
-func (h *testHub) tokenFor(t *testing.T, role, agency string) string {
+func (h *testHub) tokenFor(t testing.TB, role, agency string) string {
 	t.Helper()
 	tok, err := h.IssueToken(context.Background(), strings.TrimSpace("test "+role+" "+agency), role, agency)
 	require.NoError(t, err)
@@ -135,7 +135,7 @@ func (h *testHub) register(t *testing.T, body map[string]any) string {
 }
 
 // call does an API request and decodes the JSON answer into out (if not nil).
-func (h *testHub) call(t *testing.T, method, path string, body, out any) int {
+func (h *testHub) call(t testing.TB, method, path string, body, out any) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {

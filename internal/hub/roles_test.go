@@ -173,7 +173,7 @@ func (fx roleFixture) path(p string) string {
 }
 
 // raw sends an empty JSON object (or nothing, for a read) with token.
-func (h *testHub) raw(t *testing.T, method, path, token string) (int, string) {
+func (h *testHub) raw(t testing.TB, method, path, token string) (int, string) {
 	t.Helper()
 	var body io.Reader
 	if method != http.MethodGet && method != http.MethodHead && method != http.MethodDelete {
