@@ -40,6 +40,14 @@ type Snapshot struct {
 // DefaultCoalesce is the coalescing window when Options.Coalesce is 0.
 const DefaultCoalesce = 250 * time.Millisecond
 
+// DefaultMaxRate is Options.MaxRate when it is 0.
+const DefaultMaxRate = 100
+
+// MaxWindow is the longest a coalescing window grows under load: every entity
+// still reaches the screens at least this often, well inside the screen's
+// 5-second freshness light.
+const MaxWindow = 3 * time.Second
+
 // Immediate, as Options.Coalesce, turns coalescing off: every change becomes
 // a delta at once, inside Upsert or Remove.
 const Immediate time.Duration = -1
@@ -52,6 +60,13 @@ type Options struct {
 	// one delta carrying the last value: 0 means DefaultCoalesce, a negative
 	// value (Immediate) one delta per change, sent from Upsert or Remove.
 	Coalesce time.Duration
+	// MaxRate bounds the deltas a screen is sent per second, on average:
+	// after a flush of n deltas the next window is n/MaxRate seconds when
+	// that is longer than Coalesce (at most MaxWindow). Every screen is sent
+	// every delta, so this is what bounds the fan-out's cost when ingest
+	// is heavy; at a fleet's usual pace the window stays at Coalesce. 0
+	// means DefaultMaxRate; negative, no bound.
+	MaxRate int
 	// Epoch is the sequence number before the first delta. A process that
 	// restarts must not reuse the numbers of its previous life, or a screen
 	// resuming with ?since= from the old one would skip the new one's first
@@ -141,6 +156,9 @@ func New(opts Options) *Hub {
 	if opts.Coalesce == 0 {
 		opts.Coalesce = DefaultCoalesce
 	}
+	if opts.MaxRate == 0 {
+		opts.MaxRate = DefaultMaxRate
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -203,44 +221,61 @@ func (h *Hub) flusher() {
 	defer close(h.done)
 	t := time.NewTimer(h.opts.Coalesce)
 	t.Stop()
+	window := h.opts.Coalesce
 	for {
 		select {
 		case <-h.stop:
 			return
 		case <-h.wake:
 		}
-		t.Reset(h.opts.Coalesce)
+		t.Reset(window)
 		select {
 		case <-h.stop:
 			t.Stop()
 			return
 		case <-t.C:
 		}
-		h.Flush()
+		window = nextWindow(h.flush(), h.opts.Coalesce, h.opts.MaxRate)
 	}
+}
+
+// nextWindow is the coalescing window after a flush of n deltas: base, or
+// long enough that n deltas a window stay within maxRate a second, up to
+// MaxWindow.
+func nextWindow(n int, base time.Duration, maxRate int) time.Duration {
+	if maxRate <= 0 {
+		return base
+	}
+	w := time.Duration(n) * time.Second / time.Duration(maxRate)
+	return min(max(w, base), max(MaxWindow, base))
 }
 
 // Flush turns the pending changes into deltas now, in the order their
 // entities were first touched, and fans them out. The flusher calls it every
 // window; tests and shutdown call it to not wait. A no-op without coalescing.
-func (h *Hub) Flush() {
+func (h *Hub) Flush() { h.flush() }
+
+// flush is Flush, returning how many changes it applied.
+func (h *Hub) flush() int {
 	if h.opts.Coalesce <= 0 {
-		return
+		return 0
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.flushLocked()
+	return h.flushLocked()
 }
 
-func (h *Hub) flushLocked() {
+func (h *Hub) flushLocked() int {
 	h.pmu.Lock()
 	h.pending, h.spare = h.spare, h.pending
 	h.pmu.Unlock()
 	batch := &h.spare
+	n := len(batch.order)
 	for i := range batch.order {
 		h.applyLocked(batch.order[i])
 	}
 	batch.reset()
+	return n
 }
 
 // applyLocked applies one change to the view and, when it changes the view,

@@ -84,8 +84,16 @@ type batchConn struct {
 func (c *batchConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if len(p) > c.w.Available() { // bufio writes through to the connection now
+		_ = c.Conn.SetWriteDeadline(time.Now().Add(writeWait))
+	}
 	return c.w.Write(p)
 }
+
+// SetWriteDeadline is a no-op: gorilla sets a deadline before every frame,
+// which costs a poller update each time, while nothing reaches the network
+// but through Flush or a full buffer, which set their own.
+func (c *batchConn) SetWriteDeadline(time.Time) error { return nil }
 
 // Flush sends what is buffered, within writeWait.
 func (c *batchConn) Flush() error {
@@ -161,8 +169,9 @@ func drain(conn *websocket.Conn, sub *Subscriber) bool {
 
 func flush(out *batchConn) bool { return out.Flush() == nil }
 
+// write queues a frame in the connection's buffer; the deadline is set when
+// it is flushed.
 func write(conn *websocket.Conn, typ int, b []byte) bool {
-	_ = conn.SetWriteDeadline(time.Now().Add(writeWait))
 	return conn.WriteMessage(typ, b) == nil
 }
 
