@@ -48,7 +48,8 @@ func TestEndToEnd(t *testing.T) {
 		d := scr.waitFor(func(f frame) bool {
 			return f.Entity == "device" && f.ID == "hy-e2e" && strings.Contains(string(f.Data), "1069.5")
 		})
-		require.Equal(t, "upsert", d.Op)
+		require.Equal(t, "patch", d.Op, "a known device is sent what changed")
+		require.NotContains(t, string(d.Data), `"name"`, "not its unchanged name")
 
 		// Rule: above 1070 for 3 consecutive samples; clears at or below 1069.8.
 		level := func(seq int64, v float64) {

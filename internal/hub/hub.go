@@ -227,7 +227,7 @@ func (h *Hub) openData(ctx context.Context) error {
 	if err := h.registry.Load(ctx); err != nil {
 		return fmt.Errorf("devices: %w", err)
 	}
-	h.live = live.New(live.Options{Epoch: live.EpochNow(), Logger: h.log})
+	h.live = live.New(live.Options{Epoch: live.EpochNow(), Logger: h.log, Patch: []string{engine.EntityDevice}})
 	h.engine = engine.New(engine.Options{Profiles: h.profiles, Store: h.store, Devices: h.registry, Live: h.live, Logger: h.log,
 		Regions: h.regions, OnIncident: h.offerIncident})
 	if err := h.engine.Load(ctx); err != nil {

@@ -12,8 +12,10 @@
 package live
 
 import (
+	"bytes"
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -25,7 +27,7 @@ type Delta struct {
 	Type   string          `json:"type"` // "delta"
 	Seq    uint64          `json:"seq"`
 	Entity string          `json:"entity"`
-	Op     string          `json:"op"` // upsert | remove
+	Op     string          `json:"op"` // upsert | patch | remove
 	ID     string          `json:"id"`
 	Data   json.RawMessage `json:"data,omitempty"`
 }
@@ -67,6 +69,12 @@ type Options struct {
 	// is heavy; at a fleet's usual pace the window stays at Coalesce. 0
 	// means DefaultMaxRate; negative, no bound.
 	MaxRate int
+	// Patch names the entities whose changes are sent as patches: only
+	// the top-level fields that changed, a removed field as null, merged by
+	// the screen into what it holds. For entities whose values carry much
+	// that rarely changes (a device's name, place and rule lines beside its
+	// latest readings).
+	Patch []string
 	// Epoch is the sequence number before the first delta. A process that
 	// restarts must not reuse the numbers of its previous life, or a screen
 	// resuming with ?since= from the old one would skip the new one's first
@@ -296,7 +304,15 @@ func (h *Hub) applyLocked(c change) {
 		}
 		delete(m, d.ID)
 	} else {
+		prev, had := m[d.ID]
 		m[d.ID] = d.Data
+		// With no screen connected a patch would save nothing; a screen
+		// resuming later takes the whole value as well.
+		if had && len(h.subs) > 0 && slices.Contains(h.opts.Patch, d.Entity) {
+			if p, ok := patch(prev, d.Data); ok {
+				d.Op, d.Data = "patch", p
+			}
+		}
 	}
 	h.seq++
 	d.Seq = h.seq
@@ -311,6 +327,28 @@ func (h *Hub) applyLocked(c change) {
 			h.dropped++
 		}
 	}
+}
+
+// patch is next's top-level fields that differ from prev's, with a field
+// prev had and next lacks as null; ok is false unless both are objects.
+func patch(prev, next json.RawMessage) (json.RawMessage, bool) {
+	var a, b map[string]json.RawMessage
+	if json.Unmarshal(prev, &a) != nil || json.Unmarshal(next, &b) != nil || a == nil || b == nil {
+		return nil, false
+	}
+	out := make(map[string]json.RawMessage, len(b))
+	for k, v := range b {
+		if old, ok := a[k]; !ok || !bytes.Equal(old, v) {
+			out[k] = v
+		}
+	}
+	for k := range a {
+		if _, ok := b[k]; !ok {
+			out[k] = json.RawMessage("null")
+		}
+	}
+	p, err := json.Marshal(out)
+	return p, err == nil
 }
 
 // Seq is the sequence number of the last delta.

@@ -249,3 +249,41 @@ func TestResumeAcrossARestart(t *testing.T) {
 	require.NoError(t, json.Unmarshal(<-sub.Frames(), &f))
 	require.Equal(t, "resume", f.Type, "a since of this process still resumes")
 }
+
+// An entity named in Options.Patch is sent whole once, then as the
+// top-level fields that changed (a dropped field as null); snapshots and
+// other entities stay whole, and a resume replays the patches.
+func TestPatches(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.desc, func(t *testing.T) {
+			h := newHub(t, live.Options{Coalesce: m.coalesce, Patch: []string{"device"}})
+			s := h.Subscribe(0, false)
+			require.Equal(t, "snapshot", next(t, s).Type)
+			type dev struct {
+				Name   string         `json:"name"`
+				Values map[string]int `json:"values"`
+				FW     string         `json:"fw,omitempty"`
+			}
+			h.Upsert("device", "a", dev{Name: "水位站", Values: map[string]int{"level": 1}, FW: "v1"})
+			h.Flush()
+			first := next(t, s)
+			require.Equal(t, "upsert", first.Op, "a new entity is sent whole")
+			h.Upsert("device", "a", dev{Name: "水位站", Values: map[string]int{"level": 2}})
+			h.Flush()
+			p := next(t, s)
+			require.Equal(t, "patch", p.Op)
+			require.JSONEq(t, `{"values":{"level":2},"fw":null}`, string(p.Data))
+			h.Upsert("alarm", "1", dev{Name: "x"})
+			h.Upsert("alarm", "1", dev{Name: "y"})
+			h.Flush()
+			a := next(t, s)
+			require.Equal(t, "upsert", a.Op, "entities not named stay whole")
+
+			snap := next(t, h.Subscribe(0, false))
+			require.JSONEq(t, `{"name":"水位站","values":{"level":2}}`, string(snap.Entities["device"][0]), "the snapshot holds the whole value")
+			resumed := h.Subscribe(first.Seq, true)
+			require.Equal(t, "resume", next(t, resumed).Type)
+			require.Equal(t, p, next(t, resumed), "a resume replays the patch")
+		})
+	}
+}

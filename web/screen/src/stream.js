@@ -33,6 +33,17 @@
     return x !== null && typeof x === 'object' && !Array.isArray(x);
   }
 
+  // merge applies a patch (the fields that changed; null for a field that
+  // is gone) to what the page holds, without touching the held object.
+  function merge(held, patch) {
+    const out = Object.assign({}, isObject(held) ? held : {});
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === null) delete out[k];
+      else out[k] = v;
+    }
+    return out;
+  }
+
   // streamURL builds ws(s)://host{base}ws/screen[?since=SEQ] for the page's origin.
   function streamURL(loc, base, since) {
     const proto = loc.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -88,7 +99,16 @@
       if (id === null) return false;
       if (d.op === 'remove') return this.remove(d.entity, id);
       if (d.op === 'upsert' && isObject(d.data)) return this.upsert(d.entity, id, d.data);
+      if (d.op === 'patch' && isObject(d.data)) return this.upsert(d.entity, id, merge(this.get(d.entity, id), d.data));
       return false;
+    }
+
+    // get is what the page holds of one entity (undefined if nothing).
+    get(entity, id) {
+      const maps = { device: this.devices, alarm: this.alarms, incident: this.incidents,
+        alarm_comment: this.comments, case: this.cases, plan: this.plans };
+      if (maps[entity]) return maps[entity].get(id);
+      return this[entity];
     }
 
     upsert(entity, id, data) {
@@ -345,7 +365,7 @@
       }
       // An in-sequence delta is applied even when its payload is unusable:
       // refusing it would only bring the same frame back on every resume.
-      if (msg.op === 'upsert' && !isObject(msg.data)) this.malformed('upsert without data', text);
+      if ((msg.op === 'upsert' || msg.op === 'patch') && !isObject(msg.data)) this.malformed(msg.op + ' without data', text);
       this.state.apply(msg);
       this.lastDataAt = this.now();
       this.onChange('delta', msg.entity);

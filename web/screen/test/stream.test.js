@@ -76,6 +76,26 @@ test('snapshot then in-order deltas are applied', () => {
   assert.equal(s.state.stats.readings_total, 9);
 });
 
+test('a patch merges the fields that changed into what the page holds', () => {
+  const s = harness();
+  s.start();
+  s.socket().send(snapshot(10, [dev('a', { values: { water_level_m: 1050.1 }, fw: 'v1' })]));
+  const before = s.state.devices.get('a');
+  s.socket().send({ type: 'delta', seq: 11, entity: 'device', op: 'patch', id: 'a',
+    data: { values: { water_level_m: 1050.4 }, online: false, fw: null } });
+  const a = s.state.devices.get('a');
+  assert.deepEqual(a.values, { water_level_m: 1050.4 });
+  assert.equal(a.online, false);
+  assert.equal(a.name, 'a', 'unchanged fields stay');
+  assert.equal(a.lon, 101);
+  assert.ok(!('fw' in a), 'a field sent as null is gone');
+  assert.equal(before.fw, 'v1', 'the held object is not changed in place');
+  assert.equal(s.state.applied, 1);
+  s.socket().send({ type: 'delta', seq: 12, entity: 'device', op: 'patch', id: 'a', data: 'nonsense' });
+  assert.equal(s.counts.malformed, 1, 'a patch without an object is counted malformed');
+  assert.equal(s.state.devices.get('a').values.water_level_m, 1050.4);
+});
+
 test('a gap reconnects with ?since= after 1 s and a resume keeps state', () => {
   const s = harness();
   s.start();
