@@ -52,7 +52,8 @@ func TestRefusals(t *testing.T) {
 				var counts map[string]int64
 				require.Eventually(t, func() bool {
 					dls, counts = h.deadLetters(t)
-					return findReason(dls, tc.reason) != nil
+					// The counter follows the commit by a moment: wait for both.
+					return findReason(dls, tc.reason) != nil && counts[tc.reason] > 0
 				}, waitLong, tick, "no dead letter with reason %s", tc.reason)
 				dl := findReason(dls, tc.reason)
 				require.Equal(t, "hy-a", dl.DeviceID)

@@ -39,7 +39,7 @@ func TestSealOpen(t *testing.T) {
 		v, err := pii.VersionOf(s)
 		require.NoError(t, err)
 		require.Equal(t, 2, v)
-		if len(pt) > 0 {
+		if len(pt) >= 8 { // a one-letter plaintext turns up in base64 by chance
 			require.NotContains(t, s, string(pt))
 		}
 		got, err := k.Open(s)
