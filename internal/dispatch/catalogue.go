@@ -22,6 +22,9 @@ type Catalogue struct {
 	Agencies   []Agency           `yaml:"agencies"`
 	Plans      []Plan             `yaml:"plans"`
 	Resources  []model.Resource   `yaml:"resources"`
+	// AgencyTypes names each agency type in Chinese (water: 水务部门), as
+	// routing reasons show it; a type without a name is shown as its code.
+	AgencyTypes map[string]string `yaml:"agency_types"`
 	// KPIWeights weigh the rates in the 综合指标值 (kpi rate ids → weight).
 	KPIWeights map[string]float64 `yaml:"kpi_weights"`
 }

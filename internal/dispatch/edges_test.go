@@ -60,6 +60,19 @@ func TestRejectStandsThePlanDown(t *testing.T) {
 	}
 }
 
+// A plan led by another type of agency than the category's: the reason
+// names that type as the catalogue names it, not by its code.
+func TestPlanLeadReasonNamesTheAgencyType(t *testing.T) {
+	r := newRig(t, openSQLite(t))
+	c := r.report(catNoise, townLon, townLat)
+	r.act(operator, c.ID, dispatch.Action{Name: dispatch.ActRegister})
+	r.act(chief, c.ID, dispatch.Action{Name: dispatch.ActActivatePlan, PlanID: "forest-fire"})
+	c = r.act(dispatcher, c.ID, dispatch.Action{Name: dispatch.ActDispatch})
+	require.Equal(t, "alsz-forestry", c.AgencyID, "the plan's lead type, in the banner")
+	require.Contains(t, c.Suggestion.Reason, "林草部门")
+	require.NotContains(t, c.Suggestion.Reason, "forestry")
+}
+
 func TestPlanWithoutAPointReservesNothingAbsurd(t *testing.T) {
 	r := newRig(t, openSQLite(t))
 	c, err := r.svc.Report(r.ctx, operator, dispatch.Report{Source: "hotline", Category: catFire, Severity: model.SeverityMajor,
@@ -202,6 +215,8 @@ func TestCatalogueValidation(t *testing.T) {
 		}, "nothing to fall back on"},
 		{"plan of unknown category", func(c *dispatch.Catalogue) { c.Plans[0].Categories = []string{"00"} }, "unknown category 00"},
 		{"resource of unknown agency", func(c *dispatch.Catalogue) { c.Resources[0].AgencyID = "ghost" }, "known agency"},
+		{"name for a type no agency has", func(c *dispatch.Catalogue) { c.AgencyTypes["wizards"] = "巫师" }, "agency_types: no agency of type wizards"},
+		{"empty type name", func(c *dispatch.Catalogue) { c.AgencyTypes["forestry"] = "" }, "type forestry has an empty name"},
 		{"resource off the globe", func(c *dispatch.Catalogue) { c.Resources[0].Lat = 91 }, "out of range"},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {

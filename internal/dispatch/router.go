@@ -39,19 +39,24 @@ func (s *Service) route(cat Category, agencyType string, c model.Case) model.Rou
 	}
 	for _, r := range regions {
 		if a, ok := s.ownerIn(r.Code, cat, agencyType); ok {
-			reason := fmt.Sprintf("%s（%s）的%s责任单位", r.Name, r.Code, typeOrCategory(cat, agencyType))
+			reason := fmt.Sprintf("%s（%s）的%s责任单位", r.Name, r.Code, s.typeOrCategory(cat, agencyType))
 			if r.Code != regions[0].Code {
 				reason = fmt.Sprintf("%s（%s）无%s责任单位，上溯至%s（%s）", regions[0].Name, regions[0].Code,
-					typeOrCategory(cat, agencyType), r.Name, r.Code)
+					s.typeOrCategory(cat, agencyType), r.Name, r.Code)
 			}
 			return model.Routing{AgencyID: a.ID, Reason: reason}
 		}
 	}
-	return s.fallback(regions, cat, fmt.Sprintf("%s 及其上级区域均无%s责任单位", regions[0].Name, typeOrCategory(cat, agencyType)))
+	return s.fallback(regions, cat, fmt.Sprintf("%s 及其上级区域均无%s责任单位", regions[0].Name, s.typeOrCategory(cat, agencyType)))
 }
 
-func typeOrCategory(cat Category, agencyType string) string {
+// typeOrCategory names what the router looks for: the category (森林火情)
+// or, when a plan leads with another type, that type's name (水务部门).
+func (s *Service) typeOrCategory(cat Category, agencyType string) string {
 	if agencyType != "" && agencyType != cat.AgencyType {
+		if name := s.opts.Catalogue.AgencyTypes[agencyType]; name != "" {
+			return name
+		}
 		return agencyType
 	}
 	return cat.Minor

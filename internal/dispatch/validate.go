@@ -29,6 +29,14 @@ func (c *Catalogue) Validate() error {
 	if !types[AgencyGovernment] {
 		p.add("no agency of type %s: nothing to fall back on (属地兜底)", AgencyGovernment)
 	}
+	for t, name := range c.AgencyTypes {
+		if !types[t] {
+			p.add("agency_types: no agency of type %s", t)
+		}
+		if name == "" {
+			p.add("agency_types: type %s has an empty name", t)
+		}
+	}
 	c.validatePlans(&p, cats, types)
 	c.validateResources(&p, agencies)
 	return errors.Join(p...)
