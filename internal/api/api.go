@@ -137,13 +137,16 @@ func apiErrors(mux *http.ServeMux) http.Handler {
 	})
 }
 
+// alarmRoles work alarms (ack, clear, assign, comment): the duty desk.
+var alarmRoles = []string{RoleOperator, RoleChief, RoleAdmin}
+
 func (s *server) routes(mux *http.ServeMux) {
 	// Who may do what (README, Security): the monitoring views are for every
 	// command-centre role but not for agency users, who see their own cases
 	// only; alarms are worked by the duty desk; devices and tokens are the
 	// administrator's.
 	read := monitorRoles
-	operate := []string{RoleOperator, RoleChief, RoleAdmin}
+	operate := alarmRoles
 	admin := []string{RoleAdmin}
 	s.handle(mux, "GET /healthz", nil, s.healthz)
 	s.handle(mux, "GET /readyz", nil, s.readyz)

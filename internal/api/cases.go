@@ -298,7 +298,8 @@ func (s *server) me(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"name": who.Name, "role": who.Role, "agency": who.Agency,
-		"actions": may, "may_report": slices.Contains(dispatch.ReportRoles(), who.Role)})
+		"actions": may, "may_report": slices.Contains(dispatch.ReportRoles(), who.Role),
+		"may_work_alarms": slices.Contains(alarmRoles, who.Role), "may_unmask": dispatch.UnmaskScope(who.Role)})
 }
 
 // decodeOptional decodes a JSON body if there is one: actions without

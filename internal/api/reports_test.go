@@ -169,10 +169,15 @@ func TestMe(t *testing.T) {
 		role      string
 		may       []string
 		mayReport bool
+		mayAlarms bool
+		mayUnmask string
 	}{
-		{dispatch.RoleAgency, []string{"accept", "return", "progress", "resolve", "report-in", "request-extension", "comment"}, false},
-		{dispatch.RoleViewer, []string{}, false},
-		{dispatch.RoleGrid, []string{"comment"}, true},
+		{dispatch.RoleAgency, []string{"accept", "return", "progress", "resolve", "report-in", "request-extension", "comment"}, false, false, "own_cases"},
+		{dispatch.RoleViewer, []string{}, false, false, "none"},
+		{dispatch.RoleGrid, []string{"comment"}, true, false, "none"},
+		{dispatch.RoleOperator, nil, true, true, "all"},
+		{dispatch.RoleDispatcher, nil, false, false, "all"},
+		{dispatch.RoleSupervisor, nil, false, false, "none"},
 	} {
 		t.Run(tc.role, func(t *testing.T) {
 			h := api.New(api.Options{Dispatch: newFakeDispatch(), Auth: fixedRole(tc.role), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -180,13 +185,19 @@ func TestMe(t *testing.T) {
 			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/me", nil))
 			require.Equal(t, http.StatusOK, rec.Code)
 			var me struct {
-				Role      string   `json:"role"`
-				Actions   []string `json:"actions"`
-				MayReport bool     `json:"may_report"`
+				Role          string   `json:"role"`
+				Actions       []string `json:"actions"`
+				MayReport     bool     `json:"may_report"`
+				MayWorkAlarms bool     `json:"may_work_alarms"`
+				MayUnmask     string   `json:"may_unmask"`
 			}
 			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &me))
 			require.Equal(t, tc.role, me.Role)
-			require.ElementsMatch(t, tc.may, me.Actions)
+			if tc.may != nil {
+				require.ElementsMatch(t, tc.may, me.Actions)
+			}
+			require.Equal(t, tc.mayAlarms, me.MayWorkAlarms)
+			require.Equal(t, tc.mayUnmask, me.MayUnmask)
 			require.Equal(t, tc.mayReport, me.MayReport)
 		})
 	}

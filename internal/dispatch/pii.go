@@ -35,6 +35,24 @@ var unmaskRoles = []string{RoleOperator, RoleChief, RoleDispatcher, RoleAdmin}
 // included (for its own cases only).
 func UnmaskRoles() []string { return append(slices.Clone(unmaskRoles), RoleAgency) }
 
+// Unmask scopes, as GET /api/v1/me reports them.
+const (
+	UnmaskAll      = "all"       // every case's reporter
+	UnmaskOwnCases = "own_cases" // the reporters of the agency's own cases
+	UnmaskNone     = "none"
+)
+
+// UnmaskScope says whose reporters a role may see in full (MayUnmask).
+func UnmaskScope(role string) string {
+	switch {
+	case slices.Contains(unmaskRoles, role):
+		return UnmaskAll
+	case role == RoleAgency:
+		return UnmaskOwnCases
+	}
+	return UnmaskNone
+}
+
 // MayUnmask returns nil if who may see the reporter of c in full: the duty
 // desk, the dispatcher and the administrator for every case, an agency
 // user for the cases its agency leads or assists in. Otherwise an

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ywtg/hub/internal/access"
 	"github.com/ywtg/hub/internal/dispatch"
 	"github.com/ywtg/hub/internal/hub"
 	"github.com/ywtg/hub/internal/model"
@@ -36,11 +37,46 @@ func startPIIHub(t *testing.T, dir string) *piiHub {
 		Logger: testLogger()})
 	require.NoError(t, err)
 	ph := &piiHub{Hub: h, base: "http://" + h.HTTPAddr(), tokens: map[string]string{}}
-	for _, role := range []string{dispatch.RoleOperator, dispatch.RoleViewer, dispatch.RoleAdmin} {
-		ph.tokens[role], err = h.IssueToken(context.Background(), "pii "+role, role, "")
+	for _, role := range access.Roles {
+		agency := ""
+		if role == dispatch.RoleAgency {
+			agency = "alsz-forestry"
+		}
+		ph.tokens[role], err = h.IssueToken(context.Background(), "pii "+role, role, agency)
 		require.NoError(t, err)
 	}
 	return ph
+}
+
+// GET /api/v1/me tells each role what the hub will answer when it asks for
+// a reporter: "all" is shown any case's, "none" is refused, and
+// "own_cases" (agency) is refused a case not yet given to its agency.
+func TestMeSaysWhoMayUnmask(t *testing.T) {
+	h := startPIIHub(t, t.TempDir())
+	id := h.report(t, "钱多多", "13912345678")
+	for role := range h.tokens {
+		if role == access.RoleBroker {
+			continue
+		}
+		t.Run(role, func(t *testing.T) {
+			status, b := h.do(t, role, http.MethodGet, "/api/v1/me", "")
+			require.Equal(t, http.StatusOK, status, "%s", b)
+			var me struct {
+				MayUnmask string `json:"may_unmask"`
+			}
+			require.NoError(t, json.Unmarshal(b, &me))
+			status, b = h.do(t, role, http.MethodGet, "/api/v1/cases/"+id+"/reporter", "")
+			switch me.MayUnmask {
+			case "all":
+				require.Equal(t, http.StatusOK, status, "%s", b)
+				require.Contains(t, string(b), "13912345678")
+			case "own_cases", "none":
+				require.Equal(t, http.StatusForbidden, status, "%s", b)
+			default:
+				t.Fatalf("may_unmask %q", me.MayUnmask)
+			}
+		})
+	}
 }
 
 func (h *piiHub) do(t *testing.T, role, method, path, body string) (int, []byte) {

@@ -354,9 +354,6 @@
 
   // ---- alarms (the console's 实时告警 list)
 
-  // Who may 确认, 备注 and 指派 an alarm (SPEC §1: the command centre's staff).
-  const ALARM_ROLES = ['operator', 'chief', 'admin'];
-
   // Alarm buttons: id → label, the API path below the alarm and the form.
   const ALARM_BUTTONS = {
     ack: { label: '确认', path: 'ack', primary: true },
@@ -367,9 +364,10 @@
   };
 
   // alarmButtons lists the buttons for the caller on an active alarm: 确认
-  // until it is acknowledged, 备注 and 指派 always. Other roles get none.
+  // until it is acknowledged, 备注 and 指派 always, for a caller the hub says
+  // may work alarms (GET /api/v1/me: may_work_alarms, the duty desk).
   function alarmButtons(me, a) {
-    if (!me || !a || !ALARM_ROLES.includes(me.role)) return [];
+    if (!me || !a || me.may_work_alarms !== true) return [];
     if (a.status && a.status !== 'active') return [];
     return (a.acked ? [] : ['ack']).concat(['comment', 'assign']);
   }
@@ -435,8 +433,6 @@
 
   // ---- the reporter's personal data (masked unless the role may see it)
 
-  const REPORTER_ROLES = ['operator', 'chief', 'dispatcher', 'admin'];
-
   // reporterView is the reporter as the case carries it, masked by the hub
   // (张*, 138****1234, masked: true) or not; null when there is none.
   function reporterView(c) {
@@ -447,12 +443,13 @@
     return { name: s('name') || '—', phone: s('phone') || '—', masked: r.masked === true };
   }
 
-  // mayViewReporter: the command centre's staff, and an agency on a case it
-  // holds a task in. The hub decides (403 otherwise) and audits each view.
+  // mayViewReporter follows GET /api/v1/me's may_unmask: "all" (the command
+  // centre's staff), "own_cases" (an agency, on a case it holds a task in) or
+  // "none". The hub decides (403 otherwise) and audits each view.
   function mayViewReporter(me, c) {
     if (!me || !c) return false;
-    if (REPORTER_ROLES.includes(me.role)) return true;
-    if (me.role !== 'agency' || !me.agency) return false;
+    if (me.may_unmask === 'all') return true;
+    if (me.may_unmask !== 'own_cases' || !me.agency) return false;
     return c.agency_id === me.agency || (Array.isArray(c.tasks) && c.tasks.some((t) => t && t.agency_id === me.agency));
   }
 
@@ -470,8 +467,8 @@
   }
 
   return {
-    ALARM_ROLES, ALARM_BUTTONS, alarmButtons, validateAlarm, alarmRequest, orderAlarms, alarmRow,
-    REPORTER_ROLES, reporterView, mayViewReporter, reporterButton, reporterFields,
+    ALARM_BUTTONS, alarmButtons, validateAlarm, alarmRequest, orderAlarms, alarmRow,
+    reporterView, mayViewReporter, reporterButton, reporterFields,
     STATE_FILTERS, queuePath, ROLE_LABELS, roleLabel, sourceLabel, suggestionTitle, EVENT_LABELS, eventLabel, severityLabel,
     BUTTONS, buttonsFor, pendingExtension, validate, request, formatDuration, slaView, caseRow,
     categoryLabel, reportBody, errorText, splitURLs,

@@ -25,6 +25,8 @@ const me = (role, agency) => ({
   name: role, role, agency: agency || '',
   actions: Object.keys(MAY).filter((a) => MAY[a].includes(role)),
   may_report: ['operator', 'chief', 'grid', 'admin'].includes(role),
+  may_work_alarms: ['operator', 'chief', 'admin'].includes(role),
+  may_unmask: ['operator', 'chief', 'dispatcher', 'admin'].includes(role) ? 'all' : role === 'agency' ? 'own_cases' : 'none',
 });
 
 const STATES = ['reported', 'registered', 'dispatched', 'accepted', 'returned', 'resolved', 'suspended', 'closed', 'rejected'];
@@ -274,7 +276,8 @@ test('alarm buttons: 值班员, 值班长 and admin 确认 (until acknowledged),
   assert.deepEqual(D.alarmButtons(me('operator'), alarm({ acked: true, acked_by: '值班员王' })), ['comment', 'assign']);
   assert.deepEqual(D.alarmButtons(me('chief'), alarm({ status: 'cleared' })), [], 'a cleared alarm is done');
   assert.deepEqual(D.alarmButtons(null, alarm()), []);
-  assert.deepEqual(D.alarmButtons({ ...me('admin'), role: 'viewer' }, alarm()), [], 'a viewer gets none whatever /me lists');
+  assert.deepEqual(D.alarmButtons({ ...me('admin'), may_work_alarms: false }, alarm()), [], 'the hub says no: none, whatever the role');
+  assert.deepEqual(D.alarmButtons({ ...me('viewer'), may_work_alarms: true }, alarm()), ['ack', 'comment', 'assign'], 'the hub says yes');
 });
 
 test('alarm requests: ack posts nothing, 备注 {text}, 指派 {assignee}; forms are checked', () => {
@@ -341,6 +344,8 @@ test('reporter: shown as the hub masks it; 查看 for the command centre and an 
   assert.equal(D.reporterButton(me('agency', HELPER), kase('dispatched', masked)), true, 'an assisting agency');
   assert.equal(D.reporterButton(me('agency', 'somebody-else'), kase('dispatched', masked)), false);
   assert.equal(D.reporterButton(me('agency', LEAD), kase('reported', masked)), false, 'not yet its case');
+  assert.equal(D.reporterButton({ ...me('viewer'), may_unmask: 'all' }, kase('dispatched', masked)), true, 'the hub decides, not the role');
+  assert.equal(D.reporterButton({ ...me('admin'), may_unmask: undefined }, kase('dispatched', masked)), false, 'an older hub: no button');
   assert.equal(D.reporterButton(me('admin'), kase('dispatched', { reporter: { name: '张三', phone: '13812341234' } })), false,
     'nothing hidden, nothing to view');
   assert.deepEqual(D.reporterFields({ name: '张三', phone: '13812341234', email: '', id_no: '152921199001011234' }),
