@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,13 +121,20 @@ func TestDeviceRevocationByCLI(t *testing.T) {
 			}
 
 			c := h.connect(t, "hy-cli", secret)
+			scr := h.screen(t, "")
 			require.Contains(t, cli("disable", "hy-cli"), "disabled hy-cli")
 			require.Eventually(t, func() bool { return !c.IsConnectionOpen() }, revokeWait, tick, "the hub ends the session")
 			_, err := h.dial("hy-cli", secret)
 			require.Error(t, err)
+			scr.waitFor(func(f frame) bool { // the screen shows it disabled without waiting for a reading
+				return f.Type == "delta" && f.Entity == "device" && f.ID == "hy-cli" && strings.Contains(string(f.Data), `"disabled":true`)
+			})
 
 			cli("enable", "hy-cli")
 			c = eventuallyConnect(t, h, "hy-cli", secret)
+			scr.waitFor(func(f frame) bool {
+				return f.Type == "delta" && f.Entity == "device" && f.ID == "hy-cli" && !strings.Contains(string(f.Data), `"disabled":true`)
+			})
 
 			m := regexp.MustCompile(`MQTT password: (\S+)`).FindStringSubmatch(cli("rotate", "hy-cli"))
 			require.Len(t, m, 2)

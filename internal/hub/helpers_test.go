@@ -296,14 +296,17 @@ func (s *screen) next() frame {
 	return f
 }
 
-// waitFor reads frames until match returns true.
+// waitFor reads frames until match returns true; it fails the test if
+// none matches within waitLong, however many other frames arrive.
 func (s *screen) waitFor(match func(frame) bool) frame {
 	s.t.Helper()
-	for {
+	for end := time.Now().Add(waitLong); time.Now().Before(end); {
 		if f := s.next(); match(f) {
 			return f
 		}
 	}
+	s.t.Fatalf("no matching frame within %s", waitLong)
+	return frame{}
 }
 
 // binary finds the first of names on PATH. Without one the test skips, saying

@@ -267,6 +267,7 @@ func (h *Hub) startPipeline() {
 	h.bg.Add(1)
 	go h.publishStats(bgCtx)
 	h.stopJobs = h.startJobs(bgCtx)
+	h.registry.OnChange(h.engine.Announce) // and the screens show it
 	h.bg.Add(1)
 	go func() { // what `hub devices …` changed in another process takes effect within seconds
 		defer h.bg.Done()

@@ -54,7 +54,8 @@ type Registry struct {
 	writes sync.Mutex
 	mu     sync.RWMutex
 	cache  map[string]store.DeviceRecord
-	revoke []func(id string) // under mu
+	revoke []func(id string)        // under mu
+	change []func(dev model.Device) // under mu
 }
 
 // New returns a registry; call Load to warm its cache.

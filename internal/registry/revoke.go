@@ -2,7 +2,10 @@ package registry
 
 import (
 	"context"
+	"reflect"
 	"time"
+
+	"github.com/ywtg/hub/internal/model"
 )
 
 // Disable stops a device: it may no longer connect, its publishes are
@@ -57,9 +60,20 @@ func (r *Registry) revoked(id string) {
 	}
 }
 
+// OnChange registers fn, called with a device that Reload found added or
+// changed by another process (hub devices add, disable, enable), so that
+// the live screens show it at once rather than at its next reading. fn
+// must not call the registry's writers.
+func (r *Registry) OnChange(fn func(dev model.Device)) {
+	r.mu.Lock()
+	r.change = append(r.change, fn)
+	r.mu.Unlock()
+}
+
 // Reload reads every device from the store, so that what another process
 // changed (hub devices add, rotate, disable, enable) takes effect here. A
-// cached device whose secret changed or that was disabled is revoked.
+// cached device whose secret changed or that was disabled is revoked; one
+// that is new or whose description changed is passed to OnChange.
 func (r *Registry) Reload(ctx context.Context) error {
 	r.writes.Lock()
 	all, err := r.store.ListDevices(ctx)
@@ -68,18 +82,28 @@ func (r *Registry) Reload(ctx context.Context) error {
 		return err
 	}
 	var gone []string
+	var changed []model.Device
 	r.mu.Lock()
 	for _, rec := range all {
 		old, had := r.cache[rec.ID]
 		if had && (old.SecretHash != rec.SecretHash || (rec.Disabled && !old.Disabled)) {
 			gone = append(gone, rec.ID)
 		}
+		if !had || !sameDevice(old.Device, rec.Device) {
+			changed = append(changed, rec.Device)
+		}
 		r.cache[rec.ID] = rec
 	}
+	fns := r.change
 	r.mu.Unlock()
 	r.writes.Unlock()
 	for _, id := range gone {
 		r.revoked(id)
+	}
+	for _, dev := range changed {
+		for _, fn := range fns {
+			fn(dev)
+		}
 	}
 	return nil
 }
@@ -99,4 +123,23 @@ func (r *Registry) Watch(ctx context.Context, every time.Duration, onErr func(er
 			}
 		}
 	}
+}
+
+// sameDevice compares two descriptions of a device as stored: the creation
+// time by instant (a fresh one carries a monotonic reading, a stored one
+// not) and an empty map as none.
+func sameDevice(a, b model.Device) bool {
+	if !a.CreatedAt.Equal(b.CreatedAt) {
+		return false
+	}
+	a.CreatedAt, b.CreatedAt = time.Time{}, time.Time{}
+	for _, d := range []*model.Device{&a, &b} {
+		if len(d.RuleOverrides) == 0 {
+			d.RuleOverrides = nil
+		}
+		if len(d.Params) == 0 {
+			d.Params = nil
+		}
+	}
+	return reflect.DeepEqual(a, b)
 }

@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -93,20 +94,25 @@ func TestReload(t *testing.T) {
 	require.NoError(t, err)
 	other := registry.New(r.store, r.loc, r.set) // the CLI's process
 	require.NoError(t, other.Load(ctx))
+	var changed []string
+	r.reg.OnChange(func(d model.Device) { changed = append(changed, fmt.Sprintf("%s disabled=%v", d.ID, d.Disabled)) })
 
 	require.NoError(t, r.reg.Reload(ctx))
 	require.Empty(t, rv.get(), "nothing changed, nothing revoked")
+	require.Empty(t, changed, "nothing changed, nothing announced")
 
 	require.NoError(t, other.Disable(ctx, "hy-1"))
 	require.NoError(t, r.reg.Authenticate(ctx, "hy-1", secret), "not seen before the reload")
 	require.NoError(t, r.reg.Reload(ctx))
 	requireReason(t, r.reg.Authenticate(ctx, "hy-1", secret), model.ReasonDeviceDisabled)
 	require.Equal(t, []string{"hy-1"}, rv.get())
+	require.Equal(t, []string{"hy-1 disabled=true"}, changed)
 
 	require.NoError(t, other.Enable(ctx, "hy-1"))
 	require.NoError(t, r.reg.Reload(ctx))
 	require.NoError(t, r.reg.Authenticate(ctx, "hy-1", secret))
 	require.Equal(t, []string{"hy-1"}, rv.get(), "enabling revokes nothing")
+	require.Equal(t, []string{"hy-1 disabled=true", "hy-1 disabled=false"}, changed)
 
 	fresh, err := other.Rotate(ctx, "hy-2")
 	require.NoError(t, err)
@@ -115,6 +121,8 @@ func TestReload(t *testing.T) {
 	require.NoError(t, r.reg.Reload(ctx))
 	require.NoError(t, r.reg.Authenticate(ctx, "hy-2", fresh))
 	require.Equal(t, []string{"hy-1", "hy-2"}, rv.get(), "a rotation elsewhere revokes; an added device does not")
+	require.Equal(t, []string{"hy-1 disabled=true", "hy-1 disabled=false", "hy-3 disabled=false"}, changed,
+		"an added device is announced; a new secret is no news to a screen")
 	require.Len(t, r.reg.List(), 3)
 }
 
