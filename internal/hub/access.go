@@ -42,9 +42,17 @@ func (h *Hub) startAccess() {
 }
 
 // IssueToken creates an API token and returns it in full (shown once).
+// The hub itself is the issuer (the demo's tokens, an embedder's); the
+// audit chain records it like a token made with `hub tokens create`.
 func (h *Hub) IssueToken(ctx context.Context, name, role, agency string) (string, error) {
-	_, raw, err := h.tokens.Issue(ctx, access.Request{Name: name, Role: role, AgencyID: agency}, "hub")
-	return raw, err
+	tok, raw, err := h.tokens.Issue(ctx, access.Request{Name: name, Role: role, AgencyID: agency}, "hub")
+	if err != nil {
+		return "", err
+	}
+	if err := auditCLI(ctx, h.store, "hub", "token.create", "token:"+tok.ID, strings.TrimSpace(role+" "+agency)); err != nil {
+		return "", fmt.Errorf("token %s made but not audited: %w", tok.ID, err)
+	}
+	return raw, nil
 }
 
 // demoTokenRoles are the demo's tokens, one per role plus the agencies of
