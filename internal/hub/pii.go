@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ywtg/hub/internal/dispatch"
 	"github.com/ywtg/hub/internal/pii"
@@ -56,14 +57,35 @@ func loadPIIKeys(o Options, create bool) (*pii.Keyring, string, error) {
 	return k, file, nil
 }
 
-// piiKeys loads the hub's keyring, saying which versions it holds.
-func (h *Hub) piiKeys() (*pii.Keyring, error) {
-	k, from, err := loadPIIKeys(h.opts, true)
-	if err != nil {
-		return nil, err
+// piiKeyCheck is how often a running hub looks at its key file for a key
+// that `hub pii rotate-key` added or `drop-key` removed.
+const piiKeyCheck = 10 * time.Second
+
+// piiKeys loads the hub's keys, saying which versions it holds. Keys from
+// a file are followed: a rotation takes effect without a restart.
+func (h *Hub) piiKeys() (dispatch.Keys, error) {
+	if h.opts.PIIKeyList != "" {
+		k, from, err := loadPIIKeys(h.opts, true)
+		if err != nil {
+			return nil, err
+		}
+		h.log.Info("pii keys loaded", "from", from, "versions", versionList(k.Versions()), "sealing", k.Newest())
+		return k, nil
 	}
-	h.log.Info("pii keys loaded", "from", from, "versions", versionList(k.Versions()), "sealing", k.Newest())
-	return k, nil
+	file := piiKeyFile(h.opts)
+	f, err := pii.OpenFileKeys(file, true, piiKeyCheck)
+	if err != nil {
+		return nil, fmt.Errorf("pii keys %s: %w", file, err)
+	}
+	k := f.Keyring()
+	h.log.Info("pii keys loaded", "from", file, "versions", versionList(k.Versions()), "sealing", k.Newest())
+	f.OnReload = func(k *pii.Keyring) {
+		h.log.Info("pii keys reloaded", "from", file, "versions", versionList(k.Versions()), "sealing", k.Newest())
+	}
+	f.OnError = func(err error) {
+		h.log.Warn("pii key file unusable: the keys already loaded stay in use", "from", file, "err", err)
+	}
+	return f, nil
 }
 
 const piiUsage = "usage: hub pii status | hub pii rotate-key | hub pii reseal [--dry-run] | hub pii drop-key --version N\n" +
@@ -71,7 +93,7 @@ const piiUsage = "usage: hub pii status | hub pii rotate-key | hub pii reseal [-
 
 // piiCmd manages the keys of reporters' personal data: status (the keys,
 // and the versions the store's reporters are sealed with), rotate-key (a
-// new key seals from the next start), reseal (every reporter to the newest
+// new key, sealing in running hubs within piiKeyCheck), reseal (every reporter to the newest
 // key) and drop-key (a key no reporter needs any more).
 func piiCmd(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
@@ -112,10 +134,10 @@ func rotateKeyCmd(o Options, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "added key version %d to %s (versions %s); it seals from each hub's next start\n",
-		v, file, versionList(k.Versions()))
-	fmt.Fprintf(out, "next: restart every hub that uses this key file, then run hub pii reseal; "+
-		"then the older versions can go (hub pii drop-key --version N)\n")
+	fmt.Fprintf(out, "added key version %d to %s (versions %s); running hubs that use this file seal with it within %s\n",
+		v, file, versionList(k.Versions()), piiKeyCheck)
+	fmt.Fprintf(out, "next: hub pii reseal; then the older versions can go (hub pii drop-key --version N). "+
+		"Hubs given their keys in HUB_PII_KEYS instead need the new list and a restart\n")
 	return nil
 }
 
@@ -214,8 +236,8 @@ func dropKeyCmd(ctx context.Context, o Options, version int, out io.Writer) erro
 	if err := auditCLI(ctx, st, cliUser(), "pii.drop-key", "pii-key:v"+strconv.Itoa(version), file); err != nil {
 		return fmt.Errorf("dropped, but not audited: %w", err)
 	}
-	fmt.Fprintf(out, "removed key version %d from %s (versions %s); restart the hubs that use it\n",
-		version, file, versionList(rest.Versions()))
+	fmt.Fprintf(out, "removed key version %d from %s (versions %s); running hubs that use this file let it go within %s\n",
+		version, file, versionList(rest.Versions()), piiKeyCheck)
 	return nil
 }
 

@@ -171,6 +171,23 @@ func TestPIIAtRestAndUnmask(t *testing.T) {
 	require.Equal(t, "operator ok", unmaskings[1])
 }
 
+// TestPIIKeyRotationWhileRunning: rotate-key and reseal beside a running
+// hub; the hub opens the resealed reporters with the key it had not read.
+func TestPIIKeyRotationWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	h := startPIIHub(t, dir)
+	defer func() { require.NoError(t, h.Close()) }()
+	id := h.report(t, "钱多多", "13912345678")
+
+	out, err := cli(t, "pii", "rotate-key", "--data-dir", dir)
+	require.NoError(t, err)
+	require.Contains(t, out, "running hubs that use this file seal with it within 10s")
+	out, err = cli(t, "pii", "reseal", "--data-dir", dir)
+	require.NoError(t, err)
+	require.Contains(t, out, "resealed 1 with v2")
+	require.Equal(t, model.Person{Name: "钱多多", Phone: "13912345678"}, h.unmask(t, id), "no restart needed")
+}
+
 // TestPIIKeyRotation walks the operator's rotation: rotate-key, restart,
 // reseal, drop-key, restart — every reporter opens throughout.
 func TestPIIKeyRotation(t *testing.T) {
