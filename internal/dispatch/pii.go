@@ -109,8 +109,9 @@ func checkReporter(p *model.Person) (*model.Person, error) {
 	if p == nil {
 		return nil, nil
 	}
-	if p.Sealed != "" || p.Masked {
-		return nil, fmt.Errorf("%w: reporter.sealed and reporter.masked are set by the hub; send name, phone, email, id_no", ErrInvalid)
+	if p.Sealed != "" || p.Masked || p.TextMasked || p.Title != "" || p.Description != "" || p.Address != "" {
+		return nil, fmt.Errorf("%w: reporter.sealed, masked, text_masked, title, description and address are set by the hub; "+
+			"send name, phone, email, id_no", ErrInvalid)
 	}
 	out := model.Person{Name: strings.TrimSpace(p.Name), Phone: strings.TrimSpace(p.Phone),
 		Email: strings.TrimSpace(p.Email), IDNo: strings.TrimSpace(p.IDNo)}
@@ -129,13 +130,36 @@ func checkReporter(p *model.Person) (*model.Person, error) {
 	return &out, nil
 }
 
-// reportedContact checks a report's reporter and seals it.
-func (s *Service) reportedContact(p *model.Person) (*model.Person, error) {
-	p, err := checkReporter(p)
+// reportedContact checks a report's reporter and seals it, with the
+// report's title, description and address as written if contact details
+// in them had to be masked (pii.Scrub); masked is the report's text as
+// the case keeps it.
+func (s *Service) reportedContact(r Report) (reporter *model.Person, masked Report, err error) {
+	p, err := checkReporter(r.Reporter)
 	if err != nil {
-		return nil, err
+		return nil, r, err
 	}
-	return s.sealReporter(p)
+	masked = r
+	var found [3]bool
+	masked.Title, found[0] = pii.Scrub(r.Title)
+	masked.Description, found[1] = pii.Scrub(r.Description)
+	masked.Address, found[2] = pii.Scrub(r.Address)
+	if found[0] || found[1] || found[2] {
+		if p == nil {
+			p = &model.Person{}
+		}
+		if found[0] {
+			p.Title = r.Title
+		}
+		if found[1] {
+			p.Description = r.Description
+		}
+		if found[2] {
+			p.Address = r.Address
+		}
+	}
+	reporter, err = s.sealReporter(p)
+	return reporter, masked, err
 }
 
 // sealReporter is the reporter as it is stored: only Sealed. A reporter
@@ -145,7 +169,7 @@ func (s *Service) sealReporter(p *model.Person) (*model.Person, error) {
 	if p == nil {
 		return nil, nil
 	}
-	plain := model.Person{Name: p.Name, Phone: p.Phone, Email: p.Email, IDNo: p.IDNo}
+	plain := p.Plain()
 	if plain == (model.Person{}) {
 		if p.Sealed == "" {
 			return nil, nil
@@ -166,7 +190,7 @@ func (s *Service) sealReporter(p *model.Person) (*model.Person, error) {
 // (before sealing existed) is that.
 func (s *Service) openReporter(p model.Person) (model.Person, error) {
 	if p.Sealed == "" {
-		return model.Person{Name: p.Name, Phone: p.Phone, Email: p.Email, IDNo: p.IDNo}, nil
+		return p.Plain(), nil
 	}
 	if s.opts.Keys == nil {
 		return model.Person{}, errNoKeys

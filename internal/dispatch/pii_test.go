@@ -45,7 +45,12 @@ func keyring(hexKeys map[int]string) *pii.Keyring {
 // A reporter no test data shares, so that finding it anywhere is a leak.
 var (
 	qian      = model.Person{Name: "钱多多", Phone: "13912345678", Email: "qianduoduo@example.cn", IDNo: "152921199003071234"}
-	qianPlain = [][]byte{[]byte("钱多多"), []byte("13912345678"), []byte("qianduoduo"), []byte("152921199003071234")}
+	qianPlain = [][]byte{[]byte("钱多多"), []byte("13912345678"), []byte("qianduoduo"), []byte("152921199003071234"),
+		[]byte("8221234")}
+	// fireSaid is the fire report as the operator typed it, a number in it.
+	fireSaid = "贺兰山西坡有烟，回电0483-8221234"
+	// qianWithText is what unmasking the fire report shows.
+	qianWithText = func() model.Person { p := qian; p.Description = fireSaid; return p }()
 )
 
 // fileFire files a fire report by 钱多多 and dispatches it to the forestry
@@ -55,7 +60,7 @@ func (r *rig) fileFire() model.Case {
 	lon, lat := fireLon, fireLat
 	p := qian
 	c, err := r.svc.Report(r.ctx, operator, dispatch.Report{Source: model.CaseSourceHotline, Category: catFire,
-		Description: "贺兰山西坡有烟", Lon: &lon, Lat: &lat, Reporter: &p})
+		Description: fireSaid, Lon: &lon, Lat: &lat, Reporter: &p})
 	require.NoError(r.t, err)
 	r.act(operator, c.ID, dispatch.Action{Name: dispatch.ActRegister})
 	return r.act(dispatcher, c.ID, dispatch.Action{Name: dispatch.ActDispatch})
@@ -64,7 +69,7 @@ func (r *rig) fileFire() model.Case {
 func requireMasked(t *testing.T, p *model.Person) {
 	t.Helper()
 	require.Equal(t, &model.Person{Name: "钱**", Phone: "139****5678", Email: "q***@example.cn",
-		IDNo: "152921********1234", Masked: true}, p)
+		IDNo: "152921********1234", Masked: true, TextMasked: true}, p)
 }
 
 // TestReporterSealed: the store gets only the sealed reporter; everything
@@ -107,7 +112,7 @@ func TestReporterSealed(t *testing.T) {
 
 		p, err := r.svc.Reporter(r.ctx, dispatcher, c.ID)
 		require.NoError(t, err)
-		require.Equal(t, qian, p)
+		require.Equal(t, qianWithText, p)
 	})
 }
 
@@ -223,7 +228,7 @@ func TestUnmaskRoles(t *testing.T) {
 			p, err := r.svc.Reporter(r.ctx, tc.who, c.ID)
 			if tc.want == "" {
 				require.NoError(t, err)
-				require.Equal(t, qian, p)
+				require.Equal(t, qianWithText, p)
 				return
 			}
 			require.ErrorIs(t, err, dispatch.ErrForbidden)
@@ -254,7 +259,8 @@ func TestReportedContact(t *testing.T) {
 		p    model.Person
 		want string
 	}{
-		{"a sealed value from elsewhere", model.Person{Sealed: "sm4gcm:v1:AAAA"}, "reporter.sealed and reporter.masked are set by the hub"},
+		{"a sealed value from elsewhere", model.Person{Sealed: "sm4gcm:v1:AAAA"}, "reporter.sealed, masked, text_masked, title, description and address are set by the hub"},
+		{"a description in the reporter", model.Person{Name: "钱多多", Description: "原文"}, "set by the hub"},
 		{"masked", model.Person{Name: "钱**", Masked: true}, "set by the hub"},
 		{"a long name", model.Person{Name: strings.Repeat("钱", 65)}, "reporter.name is longer than 64"},
 		{"a long phone", model.Person{Phone: strings.Repeat("1", 33)}, "reporter.phone is longer than 32"},
@@ -273,6 +279,31 @@ func TestReportedContact(t *testing.T) {
 	p, err := r.svc.Reporter(r.ctx, operator, c.ID)
 	require.NoError(t, err)
 	require.Equal(t, model.Person{Name: "张三", Phone: "13812341234"}, p, "trimmed")
+
+	// A number typed into the text is masked in the case, its timeline and
+	// its webhooks alike; the text as written is sealed with the reporter.
+	said := "群众来电13912345678，身份证152921199001011234，井盖缺失"
+	c, err = r.svc.Report(r.ctx, operator, dispatch.Report{Source: model.CaseSourceHotline, Category: catManhole,
+		Title: "回电0483-8221234", Description: said, Address: "巴彦浩特 zhang@example.com", Lon: &lon, Lat: &lat})
+	require.NoError(t, err)
+	require.Equal(t, "群众来电139****5678，身份证152921********1234，井盖缺失", c.Description)
+	require.Equal(t, "回电048****1234", c.Title)
+	require.Equal(t, "巴彦浩特 z***@example.com", c.Address)
+	require.Equal(t, &model.Person{Masked: true, TextMasked: true}, c.Reporter, "no contact given: only the text is sealed")
+	stored, err := r.store.GetCase(r.ctx, c.ID)
+	require.NoError(t, err)
+	require.NotContains(t, stored.Description+stored.Title+stored.Address+stored.Reporter.Sealed, "13912345678")
+	tl, err := r.svc.Timeline(r.ctx, c.ID)
+	require.NoError(t, err)
+	require.Equal(t, c.Description, tl[0].Note, "the timeline has the masked text")
+	p, err = r.svc.Reporter(r.ctx, operator, c.ID)
+	require.NoError(t, err)
+	require.Equal(t, model.Person{Title: "回电0483-8221234", Description: said, Address: "巴彦浩特 zhang@example.com"}, p)
+
+	c, err = report(&model.Person{Name: "孙新"})
+	require.NoError(t, err)
+	require.Equal(t, "井盖缺失", c.Description)
+	require.Equal(t, &model.Person{Name: "孙*", Masked: true}, c.Reporter, "nothing in the text: nothing more sealed")
 
 	noKeys, err := dispatch.New(r.ctx, dispatch.Options{Catalogue: testCatalogue(t), Store: r.store, Regions: regions})
 	require.NoError(t, err)
@@ -333,7 +364,7 @@ func TestKeyRotation(t *testing.T) {
 		only2, err := both.Without(1)
 		require.NoError(t, err)
 		r3 := rigWithKeys(t, r, only2)
-		for id, want := range map[int64]model.Person{v1.ID: {Name: "张三", Phone: "13812341234"}, fire.ID: qian,
+		for id, want := range map[int64]model.Person{v1.ID: {Name: "张三", Phone: "13812341234"}, fire.ID: qianWithText,
 			legacy.ID: {Name: "孙旧", Phone: "13700001111"}, v2.ID: {Name: "张三", Phone: "13812341234"}} {
 			p, err := r3.svc.Reporter(r.ctx, operator, id)
 			require.NoError(t, err, "case %d opens without v1", id)

@@ -37,7 +37,7 @@ func (s *Service) Report(ctx context.Context, who Actor, r Report) (model.Case, 
 	}
 	ch := s.begin(c, who)
 	ch.c.CreatedAt, ch.c.UpdatedAt = ch.at, ch.at
-	ch.event(actCreate, Reported, r.Description, map[string]string{"source": r.Source})
+	ch.event(actCreate, Reported, c.Description, map[string]string{"source": r.Source})
 	ch.c.State = string(Reported)
 	if err := s.opts.Store.CreateCase(ctx, &ch.c, ch.writes()); err != nil {
 		return model.Case{}, err
@@ -78,12 +78,12 @@ func (s *Service) fromReport(r Report) (model.Case, error) {
 	if err := checkPhotos(r.Photos); err != nil {
 		return model.Case{}, err
 	}
-	reporter, err := s.reportedContact(r.Reporter) // sealed: the plain contact never reaches the store
+	reporter, masked, err := s.reportedContact(r) // sealed: the plain contact never reaches the store
 	if err != nil {
 		return model.Case{}, err
 	}
 	c := model.Case{Source: r.Source, SourceRef: r.SourceRef, Category: cat.Code, Severity: r.Severity,
-		Title: r.Title, Description: r.Description, Address: r.Address, Photos: slices.Clone(r.Photos), Reporter: reporter}
+		Title: masked.Title, Description: masked.Description, Address: masked.Address, Photos: slices.Clone(r.Photos), Reporter: reporter}
 	if c.Title == "" {
 		c.Title = cat.Minor
 		if r.Address != "" {

@@ -97,7 +97,7 @@ func resealCase(ctx context.Context, st Store, keys Keys, c model.Case, opts Res
 		if c.Reporter == nil || keys.Current(c.Reporter.Sealed) {
 			return nil
 		}
-		p := model.Person{Name: c.Reporter.Name, Phone: c.Reporter.Phone, Email: c.Reporter.Email, IDNo: c.Reporter.IDNo}
+		p := c.Reporter.Plain()
 		if c.Reporter.Sealed != "" {
 			var err error
 			if p, err = keys.OpenPerson(c.Reporter.Sealed); err != nil {

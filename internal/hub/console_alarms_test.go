@@ -476,7 +476,7 @@ func TestConsoleAccessTokenInChromium(t *testing.T) {
 	chromium(t)
 	h := startHub(t)
 	id, agency := fileCase(t, h, map[string]any{"reporter": map[string]any{"name": "张三", "phone": "13812341234",
-		"id_no": "152921199001011234"}})
+		"id_no": "152921199001011234"}, "description": "井盖缺失，物业电话0483-8221234"})
 	operator := h.tokenFor(t, "operator", "")
 	p := newDeskPage(t, h)
 
@@ -500,11 +500,15 @@ func TestConsoleAccessTokenInChromium(t *testing.T) {
 		p.wait(`document.getElementById('reporter-name').textContent === '张*' &&
 			document.getElementById('reporter-phone').textContent === '138****1234' &&
 			!document.getElementById('case-detail').textContent.includes('13812341234') &&
+			document.getElementById('case-detail').textContent.includes('井盖缺失，物业电话048****1234') &&
+			!document.getElementById('case-detail').textContent.includes('8221234') &&
+			document.getElementById('reporter-text') !== null &&
 			document.getElementById('reporter').textContent.includes('查看将被记录')`),
 		chromedp.Click(chromedp.CSS(`#reporter-view`)),
 		p.wait(`document.querySelector('#reporter .rp-plain') !== null &&
 			document.querySelector('#reporter .rp-plain').textContent.includes('13812341234') &&
-			document.querySelector('#reporter .rp-plain').textContent.includes('152921199001011234')`),
+			document.querySelector('#reporter .rp-plain').textContent.includes('152921199001011234') &&
+			document.querySelector('#reporter .rp-plain').textContent.includes('原始描述井盖缺失，物业电话0483-8221234')`),
 	)
 	p.shoot("console-reporter-1920x1080.png")
 	p.do("隐藏 masks it again",

@@ -140,6 +140,22 @@ func TestPIIAtRestAndUnmask(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, status)
 	require.Contains(t, string(b), "role viewer may not see a reporter's contact")
 	require.Equal(t, model.Person{Name: "钱多多", Phone: "13912345678"}, h.unmask(t, id))
+
+	// A number typed into the description: masked in the case and in the
+	// Open311 view, the text as written only behind the audited unmasking.
+	said := "群众来电15012345678，贺兰山东坡有烟"
+	status, b = h.do(t, dispatch.RoleOperator, http.MethodPost, "/api/v1/reports",
+		`{"category":"02.03.01","description":"`+said+`","lon":105.9,"lat":38.7}`)
+	require.Equal(t, http.StatusCreated, status, "%s", b)
+	require.Contains(t, string(b), `"description":"群众来电150****5678，贺兰山东坡有烟"`)
+	require.Contains(t, string(b), `"text_masked":true`)
+	var typed model.Case
+	require.NoError(t, json.Unmarshal(b, &typed))
+	status, b = h.do(t, dispatch.RoleViewer, http.MethodGet, "/open311/v2/requests.json", "")
+	require.Equal(t, http.StatusOK, status, "%s", b)
+	require.Contains(t, string(b), "150****5678")
+	require.NotContains(t, string(b), "15012345678")
+	require.Equal(t, said, h.unmask(t, strconv.FormatInt(typed.ID, 10)).Description)
 	require.NoError(t, h.Close())
 
 	for _, f := range []string{sqlite.FileName, sqlite.FileName + "-wal"} {
@@ -149,7 +165,7 @@ func TestPIIAtRestAndUnmask(t *testing.T) {
 		}
 		require.NoError(t, err)
 		require.True(t, f != sqlite.FileName || bytes.Contains(b, []byte("贺兰山西坡有烟")), "the grep reaches the cases")
-		for _, plain := range []string{"钱多多", "13912345678"} {
+		for _, plain := range []string{"钱多多", "13912345678", "15012345678"} {
 			require.False(t, bytes.Contains(b, []byte(plain)), "%s holds %s", f, plain)
 		}
 	}
@@ -166,7 +182,7 @@ func TestPIIAtRestAndUnmask(t *testing.T) {
 			require.NotEmpty(t, e.Remote)
 		}
 	}
-	require.Len(t, unmaskings, 2)
+	require.Len(t, unmaskings, 2, "those of case %s", id)
 	require.True(t, strings.HasPrefix(unmaskings[0], "viewer forbidden: "), unmaskings[0])
 	require.Equal(t, "operator ok", unmaskings[1])
 }

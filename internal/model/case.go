@@ -91,9 +91,25 @@ type Person struct {
 	Phone string `json:"phone,omitempty"`
 	Email string `json:"email,omitempty"`
 	IDNo  string `json:"id_no,omitempty"`
+	// Title, Description and Address are the case's as reported, kept sealed with
+	// the contact when they held contact details (a number typed into the
+	// description) that the case's own text has masked. Set by dispatch,
+	// shown only unmasked.
+	Title       string `json:"title,omitempty"`
+	Description string `json:"description,omitempty"`
+	Address     string `json:"address,omitempty"`
 	// Sealed is set by dispatch, never taken from a request.
 	Sealed string `json:"sealed,omitempty"`
 	Masked bool   `json:"masked,omitempty"`
+	// TextMasked says the case's title, description or address had contact details
+	// masked; unmasking shows them (Title, Description).
+	TextMasked bool `json:"text_masked,omitempty"`
+}
+
+// Plain is p's personal data only: no seal, no marks.
+func (p Person) Plain() Person {
+	return Person{Name: p.Name, Phone: p.Phone, Email: p.Email, IDNo: p.IDNo, Title: p.Title, Description: p.Description,
+		Address: p.Address}
 }
 
 // Routing is a proposed responsible agency and why.

@@ -62,3 +62,17 @@ func TestMaskPerson(t *testing.T) {
 	got := pii.MaskPerson(model.Person{Name: "张三", Phone: "13912345678", Sealed: "sm4gcm:v1:x"})
 	require.Equal(t, model.Person{Name: "张*", Phone: "139****5678", Masked: true}, got)
 }
+
+// The text a report was written in, sealed with the contact because it
+// held contact details, comes back whole and is never shown masked.
+func TestPersonWithTheReportedText(t *testing.T) {
+	k, err := pii.Parse("1:00112233445566778899aabbccddeeff")
+	require.NoError(t, err)
+	p := model.Person{Name: "张三", Title: "回电0483-8221234", Description: "来电13912345678", Address: "3栋 z@example.com"}
+	s, err := k.SealPerson(p)
+	require.NoError(t, err)
+	got, err := k.OpenPerson(s)
+	require.NoError(t, err)
+	require.Equal(t, p, got)
+	require.Equal(t, model.Person{Name: "张*", Masked: true, TextMasked: true}, pii.MaskPerson(got))
+}

@@ -434,13 +434,16 @@
   // ---- the reporter's personal data (masked unless the role may see it)
 
   // reporterView is the reporter as the case carries it, masked by the hub
-  // (张*, 138****1234, masked: true) or not; null when there is none.
+  // (张*, 138****1234, masked: true) or not; textMasked when the hub masked
+  // contact details the case's title, description or address held (the
+  // text as written comes with 查看); null when there is none of that.
   function reporterView(c) {
     const r = c && c.reporter;
     if (!r || typeof r !== 'object') return null;
     const s = (k) => (typeof r[k] === 'string' ? r[k].trim() : '');
-    if (!s('name') && !s('phone') && !s('email') && !s('id_no')) return null;
-    return { name: s('name') || '—', phone: s('phone') || '—', masked: r.masked === true };
+    const textMasked = r.text_masked === true;
+    if (!s('name') && !s('phone') && !s('email') && !s('id_no') && !textMasked) return null;
+    return { name: s('name') || '—', phone: s('phone') || '—', masked: r.masked === true, textMasked };
   }
 
   // mayViewReporter follows GET /api/v1/me's may_unmask: "all" (the command
@@ -462,7 +465,8 @@
   // reporterFields lists GET /api/v1/cases/{id}/reporter's answer as shown.
   function reporterFields(p) {
     const x = p && typeof p === 'object' ? p : {};
-    return [['姓名', x.name], ['电话', x.phone], ['邮箱', x.email], ['证件号码', x.id_no]]
+    return [['姓名', x.name], ['电话', x.phone], ['邮箱', x.email], ['证件号码', x.id_no],
+      ['原始标题', x.title], ['原始描述', x.description], ['原始地址', x.address]]
       .filter((r) => typeof r[1] === 'string' && r[1].trim() !== '');
   }
 

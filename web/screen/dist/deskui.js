@@ -144,6 +144,7 @@
     dd.innerHTML = `<span class="rp-masked"><span id="reporter-name">${esc(r.name)}</span>` +
       `<span id="reporter-phone">${esc(r.phone)}</span></span>` +
       (r.masked ? '<span class="rp-tag">已脱敏</span>' : '') +
+      (r.textMasked ? '<span class="rp-tag" id="reporter-text">描述中的联系方式已脱敏</span>' : '') +
       (D.reporterButton(me, c)
         ? '<button type="button" class="btn is-small" id="reporter-view">查看</button><span class="rp-note">查看将被记录</span>'
         : '') +

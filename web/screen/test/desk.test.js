@@ -334,8 +334,12 @@ test('severity colours: theme.css --sev-* are the screen\'s (labels.js SEVERITIE
 
 test('reporter: shown as the hub masks it; 查看 for the command centre and an agency on its own case', () => {
   const masked = { reporter: { name: '张*', phone: '138****1234', masked: true } };
-  assert.deepEqual(D.reporterView(kase('dispatched', masked)), { name: '张*', phone: '138****1234', masked: true });
-  assert.deepEqual(D.reporterView(kase('dispatched', { reporter: { name: '张三' } })), { name: '张三', phone: '—', masked: false });
+  assert.deepEqual(D.reporterView(kase('dispatched', masked)), { name: '张*', phone: '138****1234', masked: true, textMasked: false });
+  assert.deepEqual(D.reporterView(kase('dispatched', { reporter: { name: '张三' } })), { name: '张三', phone: '—', masked: false, textMasked: false });
+  const onlyText = { reporter: { masked: true, text_masked: true } };
+  assert.deepEqual(D.reporterView(kase('dispatched', onlyText)), { name: '—', phone: '—', masked: true, textMasked: true },
+    'a number typed into the description: 查看 shows the text as written');
+  assert.equal(D.reporterButton(me('operator'), kase('dispatched', onlyText)), true);
   assert.equal(D.reporterView(kase('dispatched')), null);
   assert.equal(D.reporterView(kase('dispatched', { reporter: { masked: true } })), null, 'nothing to show');
   const want = { operator: true, chief: true, dispatcher: true, admin: true, agency: false, supervisor: false, grid: false, viewer: false };
@@ -350,5 +354,6 @@ test('reporter: shown as the hub masks it; 查看 for the command centre and an 
     'nothing hidden, nothing to view');
   assert.deepEqual(D.reporterFields({ name: '张三', phone: '13812341234', email: '', id_no: '152921199001011234' }),
     [['姓名', '张三'], ['电话', '13812341234'], ['证件号码', '152921199001011234']]);
+  assert.deepEqual(D.reporterFields({ description: '来电13812341234', title: '' }), [['原始描述', '来电13812341234']]);
   assert.deepEqual(D.reporterFields(null), []);
 });
