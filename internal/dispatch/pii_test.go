@@ -300,6 +300,11 @@ func TestReportedContact(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, model.Person{Title: "回电0483-8221234", Description: said, Address: "巴彦浩特 zhang@example.com"}, p)
 
+	c, err = r.svc.Report(r.ctx, operator, dispatch.Report{Source: model.CaseSourceHotline, Category: catManhole,
+		Description: "井盖缺失", Address: "巴彦浩特 联系13912345678"})
+	require.NoError(t, err)
+	require.Equal(t, "井盖缺失 · 巴彦浩特 联系139****5678", c.Title, "a title made from the address uses it masked")
+
 	c, err = report(&model.Person{Name: "孙新"})
 	require.NoError(t, err)
 	require.Equal(t, "井盖缺失", c.Description)

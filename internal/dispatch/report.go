@@ -86,8 +86,8 @@ func (s *Service) fromReport(r Report) (model.Case, error) {
 		Title: masked.Title, Description: masked.Description, Address: masked.Address, Photos: slices.Clone(r.Photos), Reporter: reporter}
 	if c.Title == "" {
 		c.Title = cat.Minor
-		if r.Address != "" {
-			c.Title += " · " + r.Address
+		if masked.Address != "" {
+			c.Title += " · " + masked.Address
 		}
 	}
 	if hasPoint {

@@ -57,8 +57,8 @@ func loadPIIKeys(o Options, create bool) (*pii.Keyring, string, error) {
 	return k, file, nil
 }
 
-// piiKeyCheck is how often a running hub looks at its key file for a key
-// that `hub pii rotate-key` added or `drop-key` removed.
+// piiKeyCheck is how often a running hub looks at its key file, between
+// reports, for a key that `hub pii drop-key` removed.
 const piiKeyCheck = 10 * time.Second
 
 // piiKeys loads the hub's keys, saying which versions it holds. Keys from
@@ -93,7 +93,7 @@ const piiUsage = "usage: hub pii status | hub pii rotate-key | hub pii reseal [-
 
 // piiCmd manages the keys of reporters' personal data: status (the keys,
 // and the versions the store's reporters are sealed with), rotate-key (a
-// new key, sealing in running hubs within piiKeyCheck), reseal (every reporter to the newest
+// new key, sealing in running hubs from their next report), reseal (every reporter to the newest
 // key) and drop-key (a key no reporter needs any more).
 func piiCmd(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
@@ -134,8 +134,8 @@ func rotateKeyCmd(o Options, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "added key version %d to %s (versions %s); running hubs that use this file seal with it within %s\n",
-		v, file, versionList(k.Versions()), piiKeyCheck)
+	fmt.Fprintf(out, "added key version %d to %s (versions %s); running hubs that use this file seal with it from their next report\n",
+		v, file, versionList(k.Versions()))
 	fmt.Fprintf(out, "next: hub pii reseal; then the older versions can go (hub pii drop-key --version N). "+
 		"Hubs given their keys in HUB_PII_KEYS instead need the new list and a restart\n")
 	return nil

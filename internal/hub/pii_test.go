@@ -197,7 +197,7 @@ func TestPIIKeyRotationWhileRunning(t *testing.T) {
 
 	out, err := cli(t, "pii", "rotate-key", "--data-dir", dir)
 	require.NoError(t, err)
-	require.Contains(t, out, "running hubs that use this file seal with it within 10s")
+	require.Contains(t, out, "running hubs that use this file seal with it from their next report")
 	out, err = cli(t, "pii", "reseal", "--data-dir", dir)
 	require.NoError(t, err)
 	require.Contains(t, out, "resealed 1 with v2")

@@ -10,12 +10,13 @@ import (
 )
 
 // FileKeys is a keyring that follows its key file, so that a running hub
-// takes part in a rotation made by `hub pii` in another process: a key the
-// file gained seals from the next check on (at most every interval), a
-// value sealed with a version the ring lacks makes it read the file at
-// once, and a key dropped from the file is dropped here too. A file that
-// cannot be read or parsed leaves the keys in use as they were, reported
-// to OnError.
+// takes part in a rotation made by `hub pii` in another process: every
+// seal looks at the file first (a stat; a read only if it changed), so a
+// key the file gained seals at once; a value sealed with a version the
+// ring lacks makes it look too; otherwise it looks at most every interval,
+// and a key dropped from the file is dropped here then. A file that cannot
+// be read or parsed, or that others may read, leaves the keys in use as
+// they were, reported to OnError once per state of the file.
 type FileKeys struct {
 	path     string
 	interval time.Duration
@@ -33,11 +34,16 @@ type FileKeys struct {
 	checked time.Time
 }
 
-// stamp is what tells a changed file from the one last read.
+// stamp is what tells a changed file from the one last read: a rotation
+// replaces it, a chmod changes its mode.
 type stamp struct {
 	mod  time.Time
 	size int64
+	mode os.FileMode
+	err  string // the stat failed
 }
+
+func stampOf(fi os.FileInfo) stamp { return stamp{mod: fi.ModTime(), size: fi.Size(), mode: fi.Mode()} }
 
 // OpenFileKeys loads the key file (creating it with one key if create is
 // set and there is none) and follows it, looking for changes at most every
@@ -53,7 +59,7 @@ func OpenFileKeys(path string, create bool, interval time.Duration) (*FileKeys, 
 	}
 	f := &FileKeys{path: path, interval: interval, now: time.Now, ring: k}
 	if fi, err := os.Stat(path); err == nil {
-		f.stamp = stamp{fi.ModTime(), fi.Size()}
+		f.stamp = stampOf(fi)
 	}
 	f.checked = f.now()
 	return f, nil
@@ -83,12 +89,18 @@ func (f *FileKeys) Check() *Keyring {
 func (f *FileKeys) refresh() {
 	f.checked = f.now()
 	fi, err := os.Stat(f.path)
+	var st stamp
 	if err != nil {
-		f.fail(err)
+		st = stamp{err: err.Error()}
+	} else {
+		st = stampOf(fi)
+	}
+	if st == f.stamp || st == f.bad {
 		return
 	}
-	st := stamp{fi.ModTime(), fi.Size()}
-	if st == f.stamp || st == f.bad {
+	if err != nil {
+		f.bad = st
+		f.fail(err)
 		return
 	}
 	k, err := Load(f.path)
@@ -109,8 +121,10 @@ func (f *FileKeys) fail(err error) {
 	}
 }
 
-// SealPerson seals p with the newest key the file holds.
-func (f *FileKeys) SealPerson(p model.Person) (string, error) { return f.Keyring().SealPerson(p) }
+// SealPerson seals p with the newest key the file holds now: reports are
+// few, and a seal with a key `hub pii reseal` has already moved past would
+// be left behind when the old key is dropped.
+func (f *FileKeys) SealPerson(p model.Person) (string, error) { return f.Check().SealPerson(p) }
 
 // OpenPerson opens a sealed person; one sealed with a key version not yet
 // read (another process rotated and resealed) makes the file be read again.

@@ -1,8 +1,10 @@
 package pii_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,11 +67,61 @@ func TestFileKeysReadOnUnknownVersion(t *testing.T) {
 	resealed, err := other.SealPerson(someone)
 	require.NoError(t, err)
 
-	require.Equal(t, 1, sealedVersion(t, f), "not looked at within the hour")
+	require.Equal(t, 1, f.Keyring().Newest(), "not looked at within the hour")
 	p, err := f.OpenPerson(resealed)
 	require.NoError(t, err)
 	require.Equal(t, someone, p)
-	require.Equal(t, 2, sealedVersion(t, f), "having read it, the new key seals")
+	require.Equal(t, 2, f.Keyring().Newest(), "read at once")
+}
+
+// A seal looks at the file first, so nothing is sealed with a key that a
+// reseal has already moved past.
+func TestFileKeysSealWithTheNewestAtOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), pii.FileName)
+	f, err := pii.OpenFileKeys(path, true, time.Hour)
+	require.NoError(t, err)
+	_, _, err = pii.Rotate(path)
+	require.NoError(t, err)
+	require.Equal(t, 2, sealedVersion(t, f))
+}
+
+// Many reports and unmaskings at once while the keys rotate (go test
+// -race): every value opens, none is lost.
+func TestFileKeysConcurrentUse(t *testing.T) {
+	path := filepath.Join(t.TempDir(), pii.FileName)
+	f, err := pii.OpenFileKeys(path, true, 0)
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				s, err := f.SealPerson(someone)
+				if err == nil {
+					var p model.Person
+					if p, err = f.OpenPerson(s); err == nil && p != someone {
+						err = fmt.Errorf("opened %v", p)
+					}
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for range 5 {
+		_, _, err := pii.Rotate(path)
+		require.NoError(t, err)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	require.Equal(t, 6, sealedVersion(t, f))
 }
 
 // A key file broken or opened to others keeps the keys in use, and says
@@ -104,4 +156,16 @@ func TestFileKeysKeepWorkingKeys(t *testing.T) {
 	p, err := f.OpenPerson(sealed)
 	require.NoError(t, err, "still the keys it had")
 	require.Equal(t, someone, p)
+
+	require.NoError(t, os.Chmod(path, 0o600)) // as the error asks: the file is read now
+	_, err = f.OpenPerson(sealed)
+	require.ErrorIs(t, err, pii.ErrAuth, "the new file's key is another")
+	require.Len(t, errs, 2)
+
+	require.NoError(t, os.Remove(path))
+	for range 3 {
+		_, err = f.SealPerson(someone)
+		require.NoError(t, err, "the keys in use stay")
+	}
+	require.Len(t, errs, 3, "a missing file is reported once")
 }

@@ -68,7 +68,9 @@ func LoadOrCreate(path string) (*Keyring, error) {
 
 // Rotate appends a new random key, one version above the newest, to a key
 // file (creating the file first if there is none) and returns the keyring
-// it now holds and the new version. What the file held stays as it was.
+// it now holds and the new version. What the file held stays as it was;
+// the file is replaced whole (a temporary file renamed over it), so a hub
+// reading it meanwhile sees the old file or the new one, never half.
 func Rotate(path string) (*Keyring, int, error) {
 	k, err := LoadOrCreate(path)
 	if err != nil {
@@ -86,19 +88,19 @@ func Rotate(path string) (*Keyring, int, error) {
 	if len(b) > 0 && b[len(b)-1] != '\n' {
 		line = "\n" + line
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return nil, 0, fmt.Errorf("pii: %w", err)
-	}
-	if err := writeClose(f, line); err != nil {
-		return nil, 0, fmt.Errorf("pii: append to %s: %w", path, err)
+	if err := replace(path, string(b)+line); err != nil {
+		return nil, 0, err
 	}
 	return nk, v, nil
 }
 
 // Save replaces a key file with k (mode 0600), through a temporary file
 // renamed over it.
-func Save(path string, k *Keyring) error {
+func Save(path string, k *Keyring) error { return replace(path, k.Format()) }
+
+// replace writes text to path (mode 0600) through a temporary file renamed
+// over it.
+func replace(path, text string) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return fmt.Errorf("pii: %w", err)
@@ -106,7 +108,7 @@ func Save(path string, k *Keyring) error {
 	tmp := f.Name()
 	err = f.Chmod(0o600)
 	if err == nil {
-		err = writeClose(f, k.Format())
+		err = writeClose(f, text)
 	} else {
 		f.Close()
 	}

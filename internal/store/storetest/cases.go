@@ -37,7 +37,8 @@ func fullCase() *model.Case {
 		RegionCode: "152923", Photos: []string{"cases/17/a.jpg", "cases/17/b.jpg"},
 		// The store keeps the reporter as given: dispatch gives it only Sealed.
 		Reporter: &model.Person{Name: "张三", Phone: "13800000000", Email: "z@example.cn", IDNo: "152923199001011234",
-			Sealed: "sm4gcm:v1:AAAAAAAAAAAAAAAA", Masked: true},
+			Title: "原标题", Description: "原描述", Address: "原地址", Sealed: "sm4gcm:v1:AAAAAAAAAAAAAAAA", Masked: true,
+			TextMasked: true},
 		State: stAccepted, AgencyID: "forestry",
 		Suggestion: &model.Routing{AgencyID: "forestry", Reason: "类别 02.03 → 林草局"},
 		Tasks: []model.CaseTask{
