@@ -145,6 +145,12 @@ func (s *Service) reportedContact(r Report) (reporter *model.Person, masked Repo
 	masked.Description, found[1] = pii.Scrub(r.Description)
 	masked.Address, found[2] = pii.Scrub(r.Address)
 	if found[0] || found[1] || found[2] {
+		if p == nil && s.opts.Keys == nil {
+			// Contact details in the text only, and nowhere to seal them:
+			// the case keeps the text masked, the original is not kept.
+			s.log.Warn("report text held contact details; kept masked, the original dropped (no PII keys)")
+			return nil, masked, nil
+		}
 		if p == nil {
 			p = &model.Person{}
 		}

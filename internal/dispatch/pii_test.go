@@ -315,6 +315,11 @@ func TestReportedContact(t *testing.T) {
 	_, err = noKeys.Report(r.ctx, operator, dispatch.Report{Source: model.CaseSourceHotline, Category: catManhole,
 		Description: "井盖缺失", Address: "巴彦浩特", Reporter: &model.Person{Name: "张三"}})
 	require.ErrorContains(t, err, "no PII keys", "without keys a reporter is refused, not kept in plain text")
+	c, err = noKeys.Report(r.ctx, operator, dispatch.Report{Source: model.CaseSourceHotline, Category: catManhole,
+		Description: "井盖缺失，来电13912345678", Address: "巴彦浩特"})
+	require.NoError(t, err, "a number in the text alone does not refuse the report")
+	require.Equal(t, "井盖缺失，来电139****5678", c.Description)
+	require.Nil(t, c.Reporter, "nowhere to seal the original: not kept")
 }
 
 // TestKeyRotation: v1 seals; with v2 added old cases open and new ones seal

@@ -56,8 +56,9 @@ type Options struct {
 	Delivered func()
 	// WebhookKey is the PEM public key agencies verify webhooks with.
 	WebhookKey []byte
-	// Keys seal reporters' contacts at rest (a *pii.Keyring); nil: a report
-	// with a reporter is refused.
+	// Keys seal reporters' contacts at rest (a *pii.Keyring or
+	// *pii.FileKeys); nil: a report with a reporter is refused, and contact
+	// details in a report's text are masked with no original kept.
 	Keys   Keys
 	Now    func() time.Time
 	Logger *slog.Logger

@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"errors"
+	"maps"
 	"fmt"
 	"net/url"
 	"slices"
@@ -29,11 +30,11 @@ func (c *Catalogue) Validate() error {
 	if !types[AgencyGovernment] {
 		p.add("no agency of type %s: nothing to fall back on (属地兜底)", AgencyGovernment)
 	}
-	for t, name := range c.AgencyTypes {
+	for _, t := range slices.Sorted(maps.Keys(c.AgencyTypes)) {
 		if !types[t] {
 			p.add("agency_types: no agency of type %s", t)
 		}
-		if name == "" {
+		if c.AgencyTypes[t] == "" {
 			p.add("agency_types: type %s has an empty name", t)
 		}
 	}

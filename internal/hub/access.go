@@ -50,7 +50,11 @@ func (h *Hub) IssueToken(ctx context.Context, name, role, agency string) (string
 		return "", err
 	}
 	if err := auditCLI(ctx, h.store, "hub", "token.create", "token:"+tok.ID, strings.TrimSpace(role+" "+agency)); err != nil {
-		return "", fmt.Errorf("token %s made but not audited: %w", tok.ID, err)
+		// An unaudited token must not stay usable.
+		if rerr := h.tokens.Revoke(ctx, tok.ID); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("and not revoked: %w", rerr))
+		}
+		return "", fmt.Errorf("token %s not audited, so not issued: %w", tok.ID, err)
 	}
 	return raw, nil
 }

@@ -70,13 +70,19 @@ func TestMeSaysWhoMayUnmask(t *testing.T) {
 			case "all":
 				require.Equal(t, http.StatusOK, status, "%s", b)
 				require.Contains(t, string(b), "13912345678")
-			case "own_cases", "none":
+			case "own_cases", "none": // own_cases: not given to the agency yet
 				require.Equal(t, http.StatusForbidden, status, "%s", b)
 			default:
 				t.Fatalf("may_unmask %q", me.MayUnmask)
 			}
 		})
 	}
+	for _, step := range []struct{ role, action string }{{dispatch.RoleOperator, "register"}, {dispatch.RoleDispatcher, "dispatch"}} {
+		status, b := h.do(t, step.role, http.MethodPost, "/api/v1/cases/"+id+"/"+step.action, `{}`)
+		require.Equal(t, http.StatusOK, status, "%s: %s", step.action, b)
+	}
+	status, b := h.do(t, dispatch.RoleAgency, http.MethodGet, "/api/v1/cases/"+id+"/reporter", "")
+	require.Equal(t, http.StatusOK, status, "own_cases: once the case is its agency's, %s", b)
 }
 
 func (h *piiHub) do(t *testing.T, role, method, path, body string) (int, []byte) {

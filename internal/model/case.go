@@ -101,8 +101,9 @@ type Person struct {
 	// Sealed is set by dispatch, never taken from a request.
 	Sealed string `json:"sealed,omitempty"`
 	Masked bool   `json:"masked,omitempty"`
-	// TextMasked says the case's title, description or address had contact details
-	// masked; unmasking shows them (Title, Description).
+	// TextMasked says the case's title, description or address had contact
+	// details masked; unmasking shows them as written (Title, Description,
+	// Address).
 	TextMasked bool `json:"text_masked,omitempty"`
 }
 

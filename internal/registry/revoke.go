@@ -101,6 +101,11 @@ func (r *Registry) Reload(ctx context.Context) error {
 		r.revoked(id)
 	}
 	for _, dev := range changed {
+		// As it is now: a change through this registry (the API) may have
+		// come in since, and announced itself; never put an older one back.
+		r.mu.RLock()
+		dev = r.cache[dev.ID].Device
+		r.mu.RUnlock()
 		for _, fn := range fns {
 			fn(dev)
 		}
