@@ -2,8 +2,8 @@ package dispatch
 
 import (
 	"errors"
-	"maps"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 
