@@ -3,6 +3,7 @@ package audit_test
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -113,12 +114,22 @@ func TestCheckpointSignature(t *testing.T) {
 		func(c *model.AuditCheckpoint) { c.Hash = "1" + c.Hash[1:] },
 		func(c *model.AuditCheckpoint) { c.Signature = "not base64!" },
 		func(c *model.AuditCheckpoint) { c.Signature = "" },
+		func(c *model.AuditCheckpoint) { c.At = c.At.Add(-time.Hour) }, // the time is signed too
 	} {
 		bad := cp
 		edit(&bad)
 		require.ErrorIs(t, audit.VerifyCheckpoint(&k.PublicKey, bad), audit.ErrBadSignature)
 	}
 	require.ErrorIs(t, audit.VerifyCheckpoint(nil, cp), audit.ErrNoKey)
+
+	// A checkpoint made before its time was signed ("<seq>.<hash>") still
+	// proves its head.
+	der, err := k.Sign(rand.Reader, []byte(fmt.Sprintf("%d.%s", 12, audit.Genesis)), nil)
+	require.NoError(t, err)
+	old := model.AuditCheckpoint{Seq: 12, Hash: audit.Genesis, At: t0, Signature: base64.StdEncoding.EncodeToString(der)}
+	require.NoError(t, audit.VerifyCheckpoint(&k.PublicKey, old))
+	old.Seq = 13
+	require.ErrorIs(t, audit.VerifyCheckpoint(&k.PublicKey, old), audit.ErrBadSignature)
 }
 
 // memLog is a stored chain in memory: rows a test can tamper with.

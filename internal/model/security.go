@@ -45,5 +45,5 @@ type AuditCheckpoint struct {
 	Seq       int64     `json:"seq"`
 	Hash      string    `json:"hash"` // the head's hash
 	At        time.Time `json:"at"`
-	Signature string    `json:"signature"` // base64 SM2 signature over "seq.hash"
+	Signature string    `json:"signature"` // base64 SM2 signature over "seq.hash.<At in Unix ms>"
 }
