@@ -151,7 +151,7 @@ func (s *Store) ListReadings(ctx context.Context, f store.ReadingFilter) ([]mode
 	if to.IsZero() {
 		to = farFuture
 	}
-	return queryAll(ctx, s.pool, scanReading, sqlListReadings, f.DeviceID, pgTime(f.From), pgTime(to),
+	return queryAll(ctx, s.pool, scanReading, sqlListReadings, f.DeviceID, pgTime(f.From), pgTimeCeil(to),
 		limit(f.Limit, 100, 10000))
 }
 

@@ -272,7 +272,7 @@ func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]model.Case
 	q.add(f.AgencyID != "", sqlCaseAgency, []string{f.AgencyID})
 	q.add(f.RegionCode != "", sqlCaseRegion, likePrefix(f.RegionCode))
 	q.add(!f.From.IsZero(), sqlCaseFrom, pgTime(f.From))
-	q.add(!f.To.IsZero(), sqlCaseTo, pgTime(f.To))
+	q.add(!f.To.IsZero(), sqlCaseTo, pgTimeCeil(f.To))
 	q.add(f.BeforeID > 0, sqlCaseIDBelow, f.BeforeID)
 	q.sql += sqlCasesOrder
 	q.add(f.Limit > 0, sqlLimit, f.Limit)

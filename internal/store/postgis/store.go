@@ -62,6 +62,17 @@ var farFuture = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 // dedupe (device, ts, seq) alike.
 func pgTime(t time.Time) time.Time { return t.Truncate(time.Millisecond).UTC() }
 
+// pgTimeCeil is an exclusive upper bound at the stored precision: times
+// are kept truncated to the millisecond, so a bound inside a millisecond
+// must let that millisecond in (a case created at .1234 is before To .1239).
+func pgTimeCeil(t time.Time) time.Time {
+	c := t.Truncate(time.Millisecond)
+	if c.Before(t) {
+		c = c.Add(time.Millisecond)
+	}
+	return c.UTC()
+}
+
 // nullTime stores the zero time as NULL.
 func nullTime(t time.Time) *time.Time {
 	if t.IsZero() {

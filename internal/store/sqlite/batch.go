@@ -104,7 +104,7 @@ func writeDeadLetters(ctx context.Context, tx *sql.Tx, ds []model.DeadLetter) er
 
 // ListReadings returns one device's readings, newest first.
 func (s *Store) ListReadings(ctx context.Context, f store.ReadingFilter) ([]model.Reading, error) {
-	to := ms(f.To)
+	to := msCeil(f.To)
 	if f.To.IsZero() {
 		to = 1<<62 - 1
 	}

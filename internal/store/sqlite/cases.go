@@ -285,7 +285,7 @@ func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]model.Case
 	add(f.AgencyID != "", sqlCaseAgency, f.AgencyID, f.AgencyID)
 	add(f.RegionCode != "", sqlCaseRegion, f.RegionCode, f.RegionCode)
 	add(!f.From.IsZero(), sqlCaseFrom, ms(f.From))
-	add(!f.To.IsZero(), sqlCaseTo, ms(f.To))
+	add(!f.To.IsZero(), sqlCaseTo, msCeil(f.To))
 	add(f.BeforeID > 0, sqlCaseIDBelow, f.BeforeID)
 	add(true, sqlCasesOrder, noLimit(f.Limit))
 	return queryAll(ctx, s.r, scanCase, q, args...)

@@ -77,6 +77,17 @@ func ms(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
+// msCeil is an exclusive upper bound at the stored precision: times are
+// kept truncated to the millisecond, so a bound inside a millisecond must
+// let that millisecond in (a case created at .1234 is before To .1239).
+func msCeil(t time.Time) int64 {
+	m := t.UnixMilli()
+	if t.After(time.UnixMilli(m)) {
+		m++
+	}
+	return m
+}
+
 func fromMS(v int64) time.Time {
 	if v == 0 {
 		return time.Time{}

@@ -218,6 +218,12 @@ func testCaseTimes(t *testing.T, s Store) {
 	from, err := s.ListCases(ctx, store.CaseFilter{From: msUTC(at)})
 	require.NoError(t, err)
 	require.Len(t, from, 1, "From is inclusive at the stored precision")
+	to, err := s.ListCases(ctx, store.CaseFilter{To: at.Add(time.Nanosecond)})
+	require.NoError(t, err)
+	require.Len(t, to, 1, "a case created before To is found, though To falls in the same millisecond")
+	to, err = s.ListCases(ctx, store.CaseFilter{To: msUTC(at)})
+	require.NoError(t, err)
+	require.Empty(t, to, "and To is exclusive at the stored precision")
 }
 
 // countWrites is how many events and messages a case has.

@@ -203,6 +203,12 @@ func testBatchDedupe(t *testing.T, s Store) {
 	require.NoError(t, err)
 	require.Len(t, rs, 3)
 	require.Equal(t, reading("a", time.Second, 2, 2), rs[0])
+	rs, err = s.ListReadings(ctx, store.ReadingFilter{DeviceID: "a", To: t0.Add(time.Second + 500*time.Microsecond)})
+	require.NoError(t, err)
+	require.Len(t, rs, 3, "To inside a millisecond lets a reading at its start in")
+	rs, err = s.ListReadings(ctx, store.ReadingFilter{DeviceID: "a", To: t0.Add(time.Second)})
+	require.NoError(t, err)
+	require.Len(t, rs, 2, "To is exclusive")
 }
 
 func testLatest(t *testing.T, s Store) {
