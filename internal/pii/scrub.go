@@ -198,13 +198,13 @@ func maskNumber(m string) (string, bool) {
 	if len(parts) < 2 {
 		return "", false
 	}
-	any := false
+	masked := false
 	for i, p := range parts {
 		if out, ok := maskOne(p); ok && p != "" {
-			parts[i], any = out, true
+			parts[i], masked = out, true
 		}
 	}
-	return strings.Join(parts, "-"), any
+	return strings.Join(parts, "-"), masked
 }
 
 func maskOne(m string) (string, bool) {
