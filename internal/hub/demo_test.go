@@ -41,18 +41,11 @@ func TestDemo(t *testing.T) {
 
 	get := func(path, token string, out any) int {
 		t.Helper()
-		req, err := http.NewRequest(http.MethodGet, base+path, nil)
-		require.NoError(t, err)
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
+		status, b := send(t, http.MethodGet, base+path, token, nil)
+		if out != nil && status == http.StatusOK {
+			require.NoError(t, json.Unmarshal(b, out))
 		}
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		if out != nil && resp.StatusCode == http.StatusOK {
-			require.NoError(t, json.NewDecoder(resp.Body).Decode(out))
-		}
-		return resp.StatusCode
+		return status
 	}
 	roles := map[string]int{}
 	for name, tok := range tokens {

@@ -3,7 +3,6 @@ package hub_test
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"testing"
 
@@ -52,17 +51,9 @@ func FuzzAPIInputs(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, which uint8, body string) {
 		path := paths[int(which)%len(paths)]
-		req, err := http.NewRequest(http.MethodPost, h.base+path, bytes.NewReader([]byte(body)))
-		require.NoError(t, err)
-		req.Header.Set("Authorization", "Bearer "+h.token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
-		require.Less(t, resp.StatusCode, 500, "POST %s %q: %d %s", path, body, resp.StatusCode, b)
-		if resp.StatusCode >= 400 {
+		status, b := send(t, http.MethodPost, h.base+path, h.token, []byte(body))
+		require.Less(t, status, 500, "POST %s %q: %d %s", path, body, status, b)
+		if status >= 400 {
 			var e struct {
 				Error  string `json:"error"`
 				Reason string `json:"reason"`

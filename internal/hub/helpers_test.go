@@ -134,27 +134,45 @@ func (h *testHub) register(t *testing.T, body map[string]any) string {
 	return out.Secret
 }
 
-// call does an API request and decodes the JSON answer into out (if not nil).
-func (h *testHub) call(t testing.TB, method, path string, body, out any) int {
+// send does one HTTP request: body (nil: none) as JSON, token (if any)
+// as a Bearer token. It returns the status and the body read whole.
+func send(t testing.TB, method, url, token string, body []byte) (int, []byte) {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
-		b, err := json.Marshal(body)
-		require.NoError(t, err)
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequest(method, h.base+path, rd)
+	req, err := http.NewRequest(method, url, rd)
 	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+h.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
+	return resp.StatusCode, b
+}
+
+// call does an API request as the admin and decodes the JSON answer into
+// out (if not nil).
+func (h *testHub) call(t testing.TB, method, path string, body, out any) int {
+	t.Helper()
+	var raw []byte
+	if body != nil {
+		var err error
+		raw, err = json.Marshal(body)
+		require.NoError(t, err)
+	}
+	status, b := send(t, method, h.base+path, h.token, raw)
 	if out != nil {
 		require.NoError(t, json.Unmarshal(b, out), "body: %s", b)
 	}
-	return resp.StatusCode
+	return status
 }
 
 // device returns GET /api/v1/devices/{id}.

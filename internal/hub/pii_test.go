@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -87,16 +86,7 @@ func TestMeSaysWhoMayUnmask(t *testing.T) {
 
 func (h *piiHub) do(t *testing.T, role, method, path, body string) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, h.base+path, strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+h.tokens[role])
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, b
+	return send(t, method, h.base+path, h.tokens[role], []byte(body))
 }
 
 // report files a hotline report by name, phone and returns the case id.

@@ -1,9 +1,7 @@
 package hub_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -175,24 +173,12 @@ func (fx roleFixture) path(p string) string {
 // raw sends an empty JSON object (or nothing, for a read) with token.
 func (h *testHub) raw(t testing.TB, method, path, token string) (int, string) {
 	t.Helper()
-	var body io.Reader
+	var body []byte
 	if method != http.MethodGet && method != http.MethodHead && method != http.MethodDelete {
-		body = bytes.NewReader([]byte("{}"))
+		body = []byte("{}")
 	}
-	req, err := http.NewRequest(method, h.base+path, body)
-	require.NoError(t, err)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, string(b)
+	status, b := send(t, method, h.base+path, token, body)
+	return status, string(b)
 }
 
 // tokenID is the public part of a full token.
